@@ -1,0 +1,79 @@
+/** The typed errors of Strata. They are mapped to HTTP in exactly one place: functions/shared/http-errors.ts. */
+
+export type TierName = 'hot' | 'durable' | 'archive' | 'fallback';
+
+/** A tier did not answer, answered with an error, or took longer than its timeout. Retryable. */
+export class TierUnavailable extends Error {
+  override readonly name = 'TierUnavailable';
+  constructor(
+    readonly tier: TierName,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`${tier} tier unavailable: ${message}`, options);
+  }
+}
+
+/** The caller named a version that is not the run's head. */
+export class VersionConflict extends Error {
+  override readonly name = 'VersionConflict';
+  constructor(
+    readonly currentVersion: number,
+    readonly expectedVersion: number,
+  ) {
+    super(`expected version ${expectedVersion} but the run is at version ${currentVersion}`);
+  }
+}
+
+/** The request is malformed. `issues` is a flattened list a person can act on. */
+export class InvalidRequest extends Error {
+  override readonly name = 'InvalidRequest';
+  constructor(
+    message: string,
+    readonly issues?: Record<string, string[]>,
+  ) {
+    super(message);
+  }
+}
+
+/** The body or the state exceeds a configured limit. */
+export class TooLarge extends Error {
+  override readonly name = 'TooLarge';
+  constructor(
+    message: string,
+    readonly limit: number,
+  ) {
+    super(message);
+  }
+}
+
+/** A run (or one of its versions) does not exist for this tenant. A foreign run is reported the same way. */
+export class NotFound extends Error {
+  override readonly name = 'NotFound';
+  constructor(message: string) {
+    super(message);
+  }
+}
+
+/** The same Idempotency-Key was used with a different request. */
+export class IdempotencyMismatch extends Error {
+  override readonly name = 'IdempotencyMismatch';
+  constructor(readonly key: string) {
+    super(`Idempotency-Key "${key}" was already used with a different request body`);
+  }
+}
+
+/** No valid credential. */
+export class Unauthorized extends Error {
+  override readonly name = 'Unauthorized';
+}
+
+/** A save did not name the version it builds on. */
+export class PreconditionRequired extends Error {
+  override readonly name = 'PreconditionRequired';
+}
+
+/** The request is well formed but not allowed in the run's current status (e.g. saving into an archived run). */
+export class InvalidState extends Error {
+  override readonly name = 'InvalidState';
+}

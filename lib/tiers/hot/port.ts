@@ -1,0 +1,56 @@
+/** The hot tier: the latest version of active runs, with TTL, and idempotency receipts. Every adapter passes test/contracts/hot.contract.ts. */
+import type { IdempotencyWrite, RunKey, SaveReceipt, StoredVersion } from '../types.ts';
+
+export type HotSaveOutcome =
+  | { readonly status: 'saved' }
+  /** The head is not `record.version - 1`. */
+  | { readonly status: 'conflict'; readonly currentVersion: number }
+  /**
+   * The run has no hot copy (new run, TTL expired, or the server lost its data) and the caller
+   * gave no `knownHead`. The caller asks the durable tier for the head and saves again with it.
+   */
+  | { readonly status: 'head_unknown' }
+  /** The idempotency key was used before with the same fingerprint: nothing was written, here is the first answer. */
+  | { readonly status: 'replayed'; readonly receipt: SaveReceipt }
+  /** The idempotency key was used before with another fingerprint: nothing was written. */
+  | { readonly status: 'idempotency_mismatch' };
+
+export interface HotSaveOptions {
+  /** TTL of the run's hot copy, refreshed on every save. */
+  readonly ttlSeconds: number;
+  /**
+   * The head to assume when the run has no hot copy (the durable head, 0 for a new run).
+   * Without it an absent run answers `head_unknown`.
+   */
+  readonly knownHead?: number;
+  /** Checked and recorded in the same atomic step as the save. */
+  readonly idempotency?: IdempotencyWrite;
+  /** Keep the replaced head (for a short while) so `revert` can undo this save if a durable commit that follows fails. */
+  readonly keepPrevious?: boolean;
+}
+
+export interface HotTier {
+  /**
+   * Compare-and-set: writes `record` as the new head only if the current head is `record.version - 1`,
+   * and records the idempotency receipt, atomically and in ONE round trip.
+   */
+  save(key: RunKey, record: StoredVersion, options: HotSaveOptions): Promise<HotSaveOutcome>;
+  /** The head, or null when the run has no hot copy. */
+  load(key: RunKey): Promise<StoredVersion | null>;
+  /**
+   * Write `record` as head only if it is newer than the current head (or there is none): promotion of a
+   * version read from a lower tier, and repairs. Resolves to whether it was written.
+   */
+  promote(key: RunKey, record: StoredVersion, ttlSeconds: number): Promise<boolean>;
+  /**
+   * Undo a save whose durable commit failed: only if the head is still `version` with `hash`, restore the
+   * head it replaced (kept by `keepPrevious`; dropped when there was none) and forget `idempotencyKey`.
+   */
+  revert(key: RunKey, version: number, hash: string, idempotencyKey?: string): Promise<void>;
+  /** Remove the run's hot copy and its idempotency receipts. */
+  delete(key: RunKey): Promise<void>;
+  /** One cheap round trip, for health checks. */
+  ping(): Promise<void>;
+  /** Release connections (tests, shutdown). */
+  close(): Promise<void>;
+}
