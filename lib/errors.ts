@@ -30,7 +30,7 @@ export class InvalidRequest extends Error {
   override readonly name = 'InvalidRequest';
   constructor(
     message: string,
-    readonly issues?: Record<string, string[]>,
+    readonly issues?: Readonly<Record<string, readonly string[] | undefined>>,
   ) {
     super(message);
   }
@@ -76,4 +76,9 @@ export class PreconditionRequired extends Error {
 /** The request is well formed but not allowed in the run's current status (e.g. saving into an archived run). */
 export class InvalidState extends Error {
   override readonly name = 'InvalidState';
+}
+
+/** An RFC 6902 `test` operation of a patch did not hold: the state is not what the writer believed. */
+export class PatchTestFailed extends Error {
+  override readonly name = 'PatchTestFailed';
 }

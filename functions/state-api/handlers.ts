@@ -1,0 +1,120 @@
+/** The state API's handlers: request in, reply out. They know nothing of Express or of any tier. */
+import * as v from 'valibot';
+import type { Authenticator } from '../../lib/auth/api-keys.ts';
+import { type BodyLimits, queryInt, readBody, readIdempotencyKey, readIfMatch, readQuery, readRunId } from '../../lib/http/input.ts';
+import { type ApiRequest, RawJson, type Reply } from '../../lib/http/types.ts';
+import {
+  CompleteRequestSchema,
+  IdSchema,
+  RestoreRequestSchema,
+  RunStatusSchema,
+  StatePersistenceRequestSchema,
+} from '../../lib/model/state.ts';
+import type { Caller, PersistenceService } from '../../lib/service/index.ts';
+
+export interface StateApiDeps {
+  readonly service: PersistenceService;
+  readonly auth: Authenticator;
+  readonly limits: BodyLimits;
+}
+
+type Params = Readonly<Record<string, string>>;
+
+async function callerOf(request: ApiRequest, deps: StateApiDeps): Promise<Caller> {
+  return { tenant: await deps.auth.authenticate(request.header('authorization')) };
+}
+
+const etag = (version: number) => ({ etag: `"${version}"` });
+
+export async function putState(request: ApiRequest, deps: StateApiDeps, params: Params): Promise<Reply> {
+  const caller = await callerOf(request, deps);
+  const runId = readRunId(params);
+  const body = readBody(request, StatePersistenceRequestSchema, deps.limits);
+  const ifMatch = readIfMatch(request);
+  const idempotencyKey = readIdempotencyKey(request);
+  const receipt = await deps.service.save(caller, {
+    runId,
+    request: body,
+    ...(ifMatch !== undefined && { ifMatch }),
+    ...(idempotencyKey !== undefined && { idempotencyKey }),
+  });
+  return { status: 200, body: receipt, headers: etag(receipt.version) };
+}
+
+const LoadQuerySchema = v.strictObject({ version: v.optional(queryInt(1, Number.MAX_SAFE_INTEGER)) });
+
+export async function getState(request: ApiRequest, deps: StateApiDeps, params: Params): Promise<Reply> {
+  const caller = await callerOf(request, deps);
+  const runId = readRunId(params);
+  const { version } = readQuery(request, LoadQuerySchema);
+  const loaded = await deps.service.load(caller, { runId, ...(version !== undefined && { version }) });
+  const { stateJson, ...rest } = loaded;
+  return { status: 200, body: { ...rest, state: new RawJson(stateJson) }, headers: etag(loaded.version) };
+}
+
+const CheckpointQuerySchema = v.strictObject({
+  limit: v.optional(queryInt(1, 1000), '50'),
+  before: v.optional(queryInt(1, Number.MAX_SAFE_INTEGER)),
+});
+
+export async function getCheckpoints(request: ApiRequest, deps: StateApiDeps, params: Params): Promise<Reply> {
+  const caller = await callerOf(request, deps);
+  const runId = readRunId(params);
+  const { limit, before } = readQuery(request, CheckpointQuerySchema);
+  const page = await deps.service.listCheckpoints(caller, { runId, limit, ...(before !== undefined && { before }) });
+  return { status: 200, body: page };
+}
+
+export async function postRestore(request: ApiRequest, deps: StateApiDeps, params: Params): Promise<Reply> {
+  const caller = await callerOf(request, deps);
+  const runId = readRunId(params);
+  const body = readBody(request, RestoreRequestSchema, deps.limits);
+  const idempotencyKey = readIdempotencyKey(request);
+  const receipt = await deps.service.restore(caller, {
+    runId,
+    request: body,
+    ...(idempotencyKey !== undefined && { idempotencyKey }),
+  });
+  return { status: 200, body: { ...receipt, restoredFrom: body.version }, headers: etag(receipt.version) };
+}
+
+export async function postComplete(request: ApiRequest, deps: StateApiDeps, params: Params): Promise<Reply> {
+  const caller = await callerOf(request, deps);
+  const runId = readRunId(params);
+  const body = readBody(request, CompleteRequestSchema, deps.limits);
+  const run = await deps.service.complete(caller, { runId, request: body });
+  return { status: 200, body: run };
+}
+
+const ListRunsQuerySchema = v.strictObject({
+  status: v.optional(RunStatusSchema),
+  agent: v.optional(v.pipe(v.string(), v.minLength(1), v.maxLength(200))),
+  parentRunId: v.optional(IdSchema),
+  limit: v.optional(queryInt(1, 1000), '50'),
+  cursor: v.optional(v.pipe(v.string(), v.minLength(1), v.maxLength(512))),
+});
+
+export async function listRuns(request: ApiRequest, deps: StateApiDeps): Promise<Reply> {
+  const caller = await callerOf(request, deps);
+  const query = readQuery(request, ListRunsQuerySchema);
+  const page = await deps.service.listRuns(caller, {
+    limit: query.limit,
+    ...(query.status !== undefined && { status: query.status }),
+    ...(query.agent !== undefined && { agentName: query.agent }),
+    ...(query.parentRunId !== undefined && { parentRunId: query.parentRunId }),
+    ...(query.cursor !== undefined && { cursor: query.cursor }),
+  });
+  return { status: 200, body: page };
+}
+
+export async function deleteRun(request: ApiRequest, deps: StateApiDeps, params: Params): Promise<Reply> {
+  const caller = await callerOf(request, deps);
+  const runId = readRunId(params);
+  await deps.service.delete(caller, { runId });
+  return { status: 204 };
+}
+
+export async function getHealth(_request: ApiRequest, deps: StateApiDeps): Promise<Reply> {
+  const health = await deps.service.health();
+  return { status: health.acceptingWrites ? 200 : 503, body: health };
+}

@@ -1,0 +1,15 @@
+/** The state API's route table (DESIGN.md, "HTTP API v1"). */
+import { Router } from '../../lib/http/router.ts';
+import * as h from './handlers.ts';
+
+export function stateApiRoutes(): Router<h.StateApiDeps> {
+  return new Router<h.StateApiDeps>()
+    .on('PUT', '/v1/runs/:runId/state', h.putState)
+    .on('GET', '/v1/runs/:runId/state', h.getState)
+    .on('GET', '/v1/runs/:runId/checkpoints', h.getCheckpoints)
+    .on('POST', '/v1/runs/:runId/restore', h.postRestore)
+    .on('POST', '/v1/runs/:runId/complete', h.postComplete)
+    .on('DELETE', '/v1/runs/:runId', h.deleteRun)
+    .on('GET', '/v1/runs', h.listRuns)
+    .on('GET', '/health/persistence', h.getHealth);
+}

@@ -1,0 +1,62 @@
+/** API keys: random secrets shown once, stored only as sha256 hashes, each belonging to one tenant. */
+import { createHash, randomBytes } from 'node:crypto';
+import { Unauthorized } from '../errors.ts';
+import type { Tenant, TenantDirectory } from '../tiers/durable/port.ts';
+
+const PREFIX = 'sk_strata_';
+
+export function generateApiKey(): string {
+  return PREFIX + randomBytes(24).toString('base64url');
+}
+
+export function hashApiKey(key: string): string {
+  return createHash('sha256').update(key, 'utf8').digest('hex');
+}
+
+/** The bearer token of an Authorization header, or null. */
+export function bearerToken(header: string | undefined): string | null {
+  const match = header === undefined ? null : /^Bearer\s+(\S+)\s*$/i.exec(header);
+  return match?.[1] ?? null;
+}
+
+export interface Authenticator {
+  authenticate(authorization: string | undefined): Promise<Tenant>;
+  /** Forget cached lookups (after a revocation in the same process). */
+  clear(): void;
+}
+
+/**
+ * Resolves keys through the tenant directory, caching answers for a short while so a hot save stays one Redis
+ * round trip instead of paying a Postgres lookup on every request. A revoked key stops working within `cacheMs`.
+ */
+export function createAuthenticator(
+  directory: Pick<TenantDirectory, 'findTenantByKeyHash'>,
+  options: { cacheMs?: number; maxEntries?: number; now?: () => number } = {},
+): Authenticator {
+  const cacheMs = options.cacheMs ?? 30_000;
+  const maxEntries = options.maxEntries ?? 10_000;
+  const now = options.now ?? Date.now;
+  const cache = new Map<string, { tenant: Tenant | null; until: number }>();
+
+  return {
+    async authenticate(authorization) {
+      const token = bearerToken(authorization);
+      if (!token) throw new Unauthorized('send "Authorization: Bearer <api key>"');
+      const keyHash = hashApiKey(token);
+      const cached = cache.get(keyHash);
+      let tenant: Tenant | null;
+      if (cached && cached.until > now()) {
+        tenant = cached.tenant;
+      } else {
+        tenant = await directory.findTenantByKeyHash(keyHash);
+        if (cache.size >= maxEntries) cache.delete(cache.keys().next().value as string);
+        cache.set(keyHash, { tenant, until: now() + cacheMs });
+      }
+      if (!tenant) throw new Unauthorized('the API key is not valid');
+      return tenant;
+    },
+    clear() {
+      cache.clear();
+    },
+  };
+}

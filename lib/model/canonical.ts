@@ -1,0 +1,23 @@
+/** Canonical JSON (RFC 8785) and the content hash every stored version carries. */
+import { createHash } from 'node:crypto';
+import canonicalizeModule from 'canonicalize';
+
+// The package is CommonJS (`module.exports = fn`) but its typings declare an ES default export, which
+// NodeNext resolution reads as `{ default }`. At run time the default import is the function itself.
+const canonicalize = canonicalizeModule as unknown as (input: unknown) => string | undefined;
+
+/** The one serialisation of a JSON value that every tier stores and every hash is taken over. */
+export function canonicalJson(value: unknown): string {
+  const text = canonicalize(value);
+  if (text === undefined) throw new TypeError('value has no JSON representation');
+  return text;
+}
+
+export function sha256Hex(text: string): string {
+  return createHash('sha256').update(text, 'utf8').digest('hex');
+}
+
+/** The content hash of a state: sha256 of its canonical JSON. */
+export function contentHash(value: unknown): string {
+  return sha256Hex(canonicalJson(value));
+}

@@ -1,0 +1,89 @@
+/** The state model: what an agent saves (DeepAgentState) and how it asks to save it (StatePersistenceRequest). */
+import * as v from 'valibot';
+
+/** Run, thread and user ids: URL-safe, bounded, so they can sit in paths and keys unescaped. */
+export const IdSchema = v.pipe(
+  v.string(),
+  v.minLength(1),
+  v.maxLength(128),
+  v.regex(/^[A-Za-z0-9][A-Za-z0-9._:-]*$/, 'use letters, digits and . _ : - (not starting with a symbol)'),
+);
+
+export const RunStatusSchema = v.picklist(['running', 'paused', 'completed', 'failed']);
+
+const count = v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(Number.MAX_SAFE_INTEGER));
+
+export const StateMetadataSchema = v.strictObject({
+  model: v.optional(v.pipe(v.string(), v.maxLength(200))),
+  inputTokens: v.optional(count),
+  outputTokens: v.optional(count),
+  costUsd: v.optional(v.pipe(v.number(), v.minValue(0), v.maxValue(1e9))),
+  tags: v.optional(v.pipe(v.array(v.pipe(v.string(), v.maxLength(100))), v.maxLength(50))),
+});
+
+export const DeepAgentStateSchema = v.strictObject({
+  agentName: v.pipe(v.string(), v.minLength(1), v.maxLength(200)),
+  parentRunId: v.optional(IdSchema),
+  threadId: v.optional(IdSchema),
+  userId: v.optional(IdSchema),
+  status: RunStatusSchema,
+  step: count,
+  /** The agent's own state: any JSON. Its size and depth are bounded by the request limits. */
+  data: v.unknown(),
+  metadata: v.optional(StateMetadataSchema),
+});
+export type DeepAgentState = v.InferOutput<typeof DeepAgentStateSchema>;
+export type StateMetadata = v.InferOutput<typeof StateMetadataSchema>;
+
+const JsonPointerSchema = v.pipe(v.string(), v.regex(/^(\/([^~]|~[01])*)*$/, 'must be a JSON Pointer (RFC 6901)'));
+
+/** RFC 6902 operations, strict: an operation with a stray member is refused. */
+export const PatchOperationSchema = v.variant('op', [
+  v.strictObject({ op: v.literal('add'), path: JsonPointerSchema, value: v.unknown() }),
+  v.strictObject({ op: v.literal('remove'), path: JsonPointerSchema }),
+  v.strictObject({ op: v.literal('replace'), path: JsonPointerSchema, value: v.unknown() }),
+  v.strictObject({ op: v.literal('move'), from: JsonPointerSchema, path: JsonPointerSchema }),
+  v.strictObject({ op: v.literal('copy'), from: JsonPointerSchema, path: JsonPointerSchema }),
+  v.strictObject({ op: v.literal('test'), path: JsonPointerSchema, value: v.unknown() }),
+]);
+export type PatchOperation = v.InferOutput<typeof PatchOperationSchema>;
+
+export const CheckpointTypeSchema = v.picklist(['AUTO', 'CRITICAL', 'FULL']);
+
+const version = v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(Number.MAX_SAFE_INTEGER));
+
+export const StatePersistenceRequestSchema = v.pipe(
+  v.strictObject({
+    checkpoint: v.optional(CheckpointTypeSchema, 'AUTO'),
+    state: v.optional(DeepAgentStateSchema),
+    patch: v.optional(v.pipe(v.array(PatchOperationSchema), v.minLength(1), v.maxLength(1000))),
+    /** The version a patch applies to. */
+    baseVersion: v.optional(version),
+    /** Compare-and-set: the version this save builds on (0 for a new run). Defaults to If-Match, then baseVersion. */
+    expectedVersion: v.optional(version),
+    /** TTL of the hot copy; the tenant's plan gives the default. */
+    ttlSeconds: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(90 * 24 * 3600))),
+  }),
+  v.check(
+    (request) => (request.state === undefined) !== (request.patch === undefined),
+    'send exactly one of "state" or "patch"',
+  ),
+  v.check(
+    (request) => request.patch === undefined || request.baseVersion !== undefined,
+    'a "patch" needs the "baseVersion" it applies to',
+  ),
+);
+export type StatePersistenceRequest = v.InferOutput<typeof StatePersistenceRequestSchema>;
+export type StatePersistenceRequestInput = v.InferInput<typeof StatePersistenceRequestSchema>;
+
+export const RestoreRequestSchema = v.strictObject({
+  version: v.pipe(version, v.minValue(1)),
+  expectedVersion: v.optional(version),
+});
+export type RestoreRequest = v.InferOutput<typeof RestoreRequestSchema>;
+
+export const CompleteRequestSchema = v.strictObject({
+  status: v.picklist(['completed', 'failed']),
+  metadata: v.optional(StateMetadataSchema),
+});
+export type CompleteRequest = v.InferOutput<typeof CompleteRequestSchema>;

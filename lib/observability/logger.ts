@@ -1,0 +1,28 @@
+/** Structured JSON logs in the shape Cloud Logging reads (`severity`, `message`). */
+import { pino, type Logger } from 'pino';
+
+export type { Logger };
+
+const SEVERITY: Record<string, string> = {
+  trace: 'DEBUG',
+  debug: 'DEBUG',
+  info: 'INFO',
+  warn: 'WARNING',
+  error: 'ERROR',
+  fatal: 'CRITICAL',
+};
+
+export function createLogger(level = 'info', destination?: pino.DestinationStream): Logger {
+  return pino(
+    {
+      level,
+      messageKey: 'message',
+      base: null,
+      formatters: { level: (label) => ({ severity: SEVERITY[label] ?? 'DEFAULT' }) },
+    },
+    destination,
+  );
+}
+
+/** For tests and tools that want no output. */
+export const silentLogger: Logger = pino({ level: 'silent' });

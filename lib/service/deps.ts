@@ -1,0 +1,25 @@
+/** What the persistence service needs from the outside world, passed in so tests can swap any part. */
+import type { Logger } from '../observability/logger.ts';
+import type { DurableTier, Tenant } from '../tiers/durable/port.ts';
+import type { HotTier } from '../tiers/hot/port.ts';
+
+export interface ServiceSettings {
+  readonly limits: { readonly maxStateBytes: number; readonly maxDepth: number };
+  readonly compressAboveBytes: number;
+  readonly ephemeralPaths: readonly string[];
+  readonly idempotencyTtlSeconds: number;
+}
+
+export interface ServiceDeps {
+  readonly hot: HotTier;
+  readonly durable: DurableTier;
+  readonly settings: ServiceSettings;
+  readonly log: Logger;
+  /** Epoch milliseconds; injectable so long-running flows can be driven by a test clock. */
+  readonly now: () => number;
+}
+
+/** Who is calling: the tenant behind the API key. Every operation is scoped to it. */
+export interface Caller {
+  readonly tenant: Tenant;
+}

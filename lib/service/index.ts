@@ -1,0 +1,36 @@
+/** The persistence service: every operation of the state API, over the tier ports, knowing nothing of HTTP. */
+import type { Caller, ServiceDeps } from './deps.ts';
+import { checkHealth } from './health.ts';
+import { listCheckpoints, restoreVersion } from './history.ts';
+import { completeRun, deleteRun } from './lifecycle.ts';
+import { loadState } from './load.ts';
+import { saveState } from './save.ts';
+import type { RunFilter, RunPage } from '../tiers/durable/port.ts';
+
+export type { Caller, ServiceDeps, ServiceSettings } from './deps.ts';
+export type { LoadedState } from './load.ts';
+export type { CheckpointPage } from './history.ts';
+export type { PersistenceHealth } from './health.ts';
+export type { SaveInput } from './save.ts';
+
+type Operation<I, O> = (deps: ServiceDeps, caller: Caller, input: I) => Promise<O>;
+type Bound<F> = F extends Operation<infer I, infer O> ? (caller: Caller, input: I) => Promise<O> : never;
+
+function bind<I, O>(deps: ServiceDeps, operation: Operation<I, O>): Bound<Operation<I, O>> {
+  return ((caller: Caller, input: I) => operation(deps, caller, input)) as Bound<Operation<I, O>>;
+}
+
+export function createPersistenceService(deps: ServiceDeps) {
+  return {
+    save: bind(deps, saveState),
+    load: bind(deps, loadState),
+    listCheckpoints: bind(deps, listCheckpoints),
+    restore: bind(deps, restoreVersion),
+    complete: bind(deps, completeRun),
+    delete: bind(deps, deleteRun),
+    listRuns: (caller: Caller, filter: RunFilter): Promise<RunPage> => deps.durable.listRuns(caller.tenant.id, filter),
+    health: () => checkHealth(deps),
+  };
+}
+
+export type PersistenceService = ReturnType<typeof createPersistenceService>;

@@ -1,0 +1,177 @@
+/**
+ * Saving a state under the durability contract (DESIGN.md):
+ * - the hot tier is the version authority: one Lua round trip does compare-and-set, write, TTL and the
+ *   idempotency receipt;
+ * - when the plan makes this save durable, the checkpoint is then committed in Postgres before the answer;
+ *   if that fails the hot write is reverted, so no 2xx is given and nothing unacknowledged stays visible.
+ */
+import { IdempotencyMismatch, InvalidRequest, PreconditionRequired, VersionConflict } from '../errors.ts';
+import { canonicalJson, sha256Hex } from '../model/canonical.ts';
+import type { DeepAgentState, StatePersistenceRequest } from '../model/state.ts';
+import { mustBeDurable, PLANS } from '../plans.ts';
+import type { HotSaveOutcome } from '../tiers/hot/port.ts';
+import type { CheckpointType, IdempotencyWrite, RunKey, SaveReceipt, StoredVersion } from '../tiers/types.ts';
+import type { Caller, ServiceDeps } from './deps.ts';
+import { applyStatePatch } from './patch.ts';
+import { readHead, readVersion } from './read-path.ts';
+import { buildVersion, runFieldsOf, stateOf } from './versions.ts';
+
+export interface SaveInput {
+  readonly runId: string;
+  readonly request: StatePersistenceRequest;
+  /** The version from an `If-Match` header, if any. */
+  readonly ifMatch?: number;
+  readonly idempotencyKey?: string;
+}
+
+export async function saveState(deps: ServiceDeps, caller: Caller, input: SaveInput): Promise<SaveReceipt> {
+  const { request } = input;
+  const key: RunKey = { tenantId: caller.tenant.id, runId: input.runId };
+  const expectedVersion = resolveExpectedVersion(request, input.ifMatch);
+  const state = request.state ?? (await patchedState(deps, caller, key, request));
+  return writeVersion(deps, caller, key, {
+    state,
+    checkpoint: request.checkpoint,
+    expectedVersion,
+    ...(request.ttlSeconds !== undefined && { ttlSeconds: request.ttlSeconds }),
+    ...(input.idempotencyKey !== undefined && {
+      idempotencyKey: input.idempotencyKey,
+      fingerprint: fingerprintOf('save', input.runId, { request, ifMatch: input.ifMatch ?? null }),
+    }),
+  });
+}
+
+export interface VersionWrite {
+  readonly state: DeepAgentState;
+  readonly checkpoint: CheckpointType;
+  readonly expectedVersion: number;
+  readonly ttlSeconds?: number;
+  readonly idempotencyKey?: string;
+  readonly fingerprint?: string;
+}
+
+/** Write `state` as version expectedVersion + 1. Shared by save and restore. */
+export async function writeVersion(
+  deps: ServiceDeps,
+  caller: Caller,
+  key: RunKey,
+  write: VersionWrite,
+): Promise<SaveReceipt> {
+  const plan = PLANS[caller.tenant.plan];
+  const version = write.expectedVersion + 1;
+  const record = buildVersion(write.state, write.checkpoint, version, deps.now(), deps.settings);
+  const durable = mustBeDurable(plan, write.checkpoint, version);
+  const receipt: SaveReceipt = {
+    runId: key.runId,
+    version,
+    hash: record.hash,
+    durability: durable ? 'durable' : 'hot',
+  };
+  const idempotency: IdempotencyWrite | undefined =
+    write.idempotencyKey !== undefined && write.fingerprint !== undefined
+      ? { key: write.idempotencyKey, fingerprint: write.fingerprint, receipt, ttlSeconds: deps.settings.idempotencyTtlSeconds }
+      : undefined;
+  const fields = runFieldsOf(write.state);
+  const hotOptions = {
+    ttlSeconds: write.ttlSeconds ?? plan.hotTtlSeconds,
+    keepPrevious: durable,
+    ...(idempotency && { idempotency }),
+  };
+
+  let outcome = await deps.hot.save(key, record, hotOptions);
+  let newRun = false;
+  if (outcome.status === 'head_unknown') {
+    // No hot copy (new run, expired TTL, or a Redis that lost its data): the durable index knows the head.
+    const run = await deps.durable.getRun(key);
+    newRun = run === null;
+    outcome = await deps.hot.save(key, record, { ...hotOptions, knownHead: run?.durableVersion ?? 0 });
+  }
+  const early = settleHotOutcome(outcome, write);
+  if (early) return early;
+
+  if (!durable) {
+    // The run index lives in Postgres for every plan; a hot-only run is registered on its first save.
+    if (newRun) await deps.durable.ensureRun(key, fields);
+    return receipt;
+  }
+  return commitDurably(deps, key, record, fields, receipt, idempotency);
+}
+
+async function commitDurably(
+  deps: ServiceDeps,
+  key: RunKey,
+  record: StoredVersion,
+  fields: ReturnType<typeof runFieldsOf>,
+  receipt: SaveReceipt,
+  idempotency: IdempotencyWrite | undefined,
+): Promise<SaveReceipt> {
+  const revert = () =>
+    deps.hot.revert(key, record.version, record.hash, idempotency?.key).catch((error: unknown) => {
+      deps.log.error({ err: error, runId: key.runId, version: record.version }, 'revert of the hot write failed');
+    });
+  try {
+    const committed = await deps.durable.commit(key, record, { run: fields, ...(idempotency && { idempotency }) });
+    switch (committed.status) {
+      case 'committed':
+        return receipt;
+      case 'conflict':
+        await revert();
+        throw new VersionConflict(committed.currentVersion, record.version - 1);
+      case 'replayed':
+        // The hot tier had lost the receipt (restart) but Postgres kept it: the first answer stands.
+        await revert();
+        return committed.receipt;
+      case 'idempotency_mismatch':
+        await revert();
+        throw new IdempotencyMismatch(idempotency?.key ?? '');
+    }
+  } catch (error) {
+    if (!(error instanceof VersionConflict || error instanceof IdempotencyMismatch)) await revert();
+    throw error;
+  }
+}
+
+function settleHotOutcome(outcome: HotSaveOutcome, write: VersionWrite): SaveReceipt | null {
+  switch (outcome.status) {
+    case 'saved':
+      return null;
+    case 'replayed':
+      return outcome.receipt;
+    case 'conflict':
+      throw new VersionConflict(outcome.currentVersion, write.expectedVersion);
+    case 'idempotency_mismatch':
+      throw new IdempotencyMismatch(write.idempotencyKey ?? '');
+    case 'head_unknown':
+      throw new Error('hot tier answered head_unknown although the head was given');
+  }
+}
+
+function resolveExpectedVersion(request: StatePersistenceRequest, ifMatch: number | undefined): number {
+  if (request.expectedVersion !== undefined && ifMatch !== undefined && request.expectedVersion !== ifMatch) {
+    throw new InvalidRequest(
+      `If-Match (${ifMatch}) and expectedVersion (${request.expectedVersion}) disagree: send one, or the same`,
+    );
+  }
+  const expected = request.expectedVersion ?? ifMatch ?? request.baseVersion;
+  if (expected === undefined) {
+    throw new PreconditionRequired(
+      'name the version this save builds on: an If-Match header or "expectedVersion" (0 for a new run)',
+    );
+  }
+  return expected;
+}
+
+async function patchedState(deps: ServiceDeps, caller: Caller, key: RunKey, request: StatePersistenceRequest) {
+  const baseVersion = request.baseVersion!;
+  const base = await readVersion(deps, key, baseVersion);
+  if (!base) {
+    const head = await readHead(deps, caller, key);
+    throw new VersionConflict(head?.record.version ?? 0, baseVersion);
+  }
+  return applyStatePatch(stateOf(base.record), request.patch!);
+}
+
+/** A hash of what a mutating call asked for, so a reused Idempotency-Key with another body is refused. */
+export function fingerprintOf(operation: string, runId: string, body: unknown): string {
+  return sha256Hex(canonicalJson({ operation, runId, body }));
+}
