@@ -1,0 +1,27 @@
+/** Wires the state API from configuration: tiers, service, authenticator. The composition root of `state-api`. */
+import type { StateApiDeps } from '../../functions/state-api/handlers.ts';
+import { createAuthenticator } from '../auth/api-keys.ts';
+import type { Config } from '../config.ts';
+import type { Logger } from '../observability/logger.ts';
+import { createPersistenceService } from '../service/index.ts';
+import type { Tiers } from './tiers.ts';
+
+export function stateApiDeps(config: Config, tiers: Tiers, log: Logger, now: () => number = Date.now): StateApiDeps {
+  const service = createPersistenceService({
+    hot: tiers.hot,
+    durable: tiers.durable,
+    log,
+    now,
+    settings: {
+      limits: { maxStateBytes: config.limits.maxStateBytes, maxDepth: config.limits.maxDepth },
+      compressAboveBytes: config.compressAboveBytes,
+      ephemeralPaths: config.ephemeralPaths,
+      idempotencyTtlSeconds: config.idempotencyTtlSeconds,
+    },
+  });
+  return {
+    service,
+    auth: createAuthenticator(tiers.durable),
+    limits: { maxBodyBytes: config.limits.maxBodyBytes, maxDepth: config.limits.maxDepth },
+  };
+}

@@ -1,0 +1,53 @@
+/**
+ * `npm start`: Strata on localhost with the embedded defaults (in-process hot tier, PGlite), no server needed.
+ * Data stays in STRATA_DATA_DIR across restarts. Set UPSTASH_* / DATABASE_URL to run against real tiers instead.
+ */
+import { mkdir } from 'node:fs/promises';
+import * as ff from '@google-cloud/functions-framework';
+import { getTestServer } from '@google-cloud/functions-framework/testing';
+import { stateApiRoutes } from '../functions/state-api/routes.ts';
+import { loadConfig } from '../lib/config.ts';
+import { expressHandler } from '../lib/http/express.ts';
+import { createLogger } from '../lib/observability/logger.ts';
+import { ensureDevApiKey } from '../lib/runtime/dev-tenant.ts';
+import { stateApiDeps } from '../lib/runtime/state-api.ts';
+import { openTiers } from '../lib/runtime/tiers.ts';
+
+const config = loadConfig();
+const log = createLogger(config.logLevel);
+await mkdir(config.dataDir, { recursive: true });
+
+console.log(`Strata: opening tiers (hot: ${config.hot.kind}, durable: ${config.durable.kind}) in ${config.dataDir} …`);
+const tiers = await openTiers(config);
+const apiKey = await ensureDevApiKey(tiers.durable, config.dataDir);
+const deps = stateApiDeps(config, tiers, log);
+
+ff.http('state-api', expressHandler(stateApiRoutes(), async () => deps, log));
+const server = getTestServer('state-api');
+const host = process.env.HOST ?? '127.0.0.1';
+server.listen(config.port, host, () => {
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : config.port;
+  const url = `http://${host}:${port}`;
+  console.log(`
+Strata is listening on ${url}
+Development API key: ${apiKey}
+
+  curl -s -X PUT ${url}/v1/runs/demo/state -H "Authorization: Bearer ${apiKey}" \\
+       -H 'Content-Type: application/json' \\
+       -d '{"expectedVersion":0,"state":{"agentName":"demo","status":"running","step":1,"data":{"hello":"world"}}}'
+  curl -s ${url}/v1/runs/demo/state -H "Authorization: Bearer ${apiKey}"
+`);
+});
+
+let stopping = false;
+async function stop(signal: string): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  console.log(`\n${signal}: closing …`);
+  server.close();
+  await tiers.close();
+  process.exit(0);
+}
+process.on('SIGINT', () => void stop('SIGINT'));
+process.on('SIGTERM', () => void stop('SIGTERM'));
