@@ -1,0 +1,89 @@
+/**
+ * Persistence of the in-process hot tier: the map as one JSON file, written atomically (temp file, fsync,
+ * rename) so a crash leaves the old snapshot or the new one, never half of one.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import type { SaveReceipt, StoredVersion } from '../types.ts';
+
+/** A value and the epoch ms at which it expires (absolute, so it survives a restart). */
+export interface Expiring<T> {
+  readonly value: T;
+  readonly expiresAt: number;
+}
+
+export interface StoredReceipt {
+  readonly fingerprint: string;
+  readonly receipt: SaveReceipt;
+}
+
+export interface RunEntry {
+  head: Expiring<StoredVersion> | undefined;
+  prev: Expiring<StoredVersion> | undefined;
+  readonly receipts: Map<string, Expiring<StoredReceipt>>;
+}
+
+interface SnapshotRun {
+  readonly id: string;
+  readonly head: Expiring<StoredVersion> | null;
+  readonly prev: Expiring<StoredVersion> | null;
+  readonly receipts: [string, Expiring<StoredReceipt>][];
+}
+
+const FORMAT = 'strata-hot-memory/1';
+
+export async function writeSnapshot(path: string, runs: ReadonlyMap<string, RunEntry>): Promise<void> {
+  const body = JSON.stringify({
+    format: FORMAT,
+    runs: [...runs].map(
+      ([id, run]): SnapshotRun => ({
+        id,
+        head: run.head ?? null,
+        prev: run.prev ?? null,
+        receipts: [...run.receipts],
+      }),
+    ),
+  });
+  await mkdir(dirname(path), { recursive: true });
+  const temp = `${path}.${randomBytes(6).toString('hex')}.tmp`;
+  try {
+    const file = await open(temp, 'w');
+    try {
+      await file.writeFile(body, 'utf8');
+      await file.sync();
+    } finally {
+      await file.close();
+    }
+    await rename(temp, path);
+  } catch (e) {
+    await rm(temp, { force: true });
+    throw e;
+  }
+}
+
+/** The runs of a snapshot; an absent file is an empty tier. Expired entries are dropped by the caller. */
+export async function readSnapshot(path: string): Promise<Map<string, RunEntry>> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return new Map();
+    throw e;
+  }
+  let parsed: { format?: unknown; runs?: SnapshotRun[] };
+  try {
+    parsed = JSON.parse(text) as typeof parsed;
+  } catch (e) {
+    throw new Error(`${path} is not valid JSON; delete it to start with an empty hot tier`, { cause: e });
+  }
+  if (parsed.format !== FORMAT || !Array.isArray(parsed.runs)) {
+    throw new Error(`${path} is not a ${FORMAT} snapshot; delete it to start with an empty hot tier`);
+  }
+  return new Map(
+    parsed.runs.map((r) => [
+      r.id,
+      { head: r.head ?? undefined, prev: r.prev ?? undefined, receipts: new Map(r.receipts) },
+    ]),
+  );
+}

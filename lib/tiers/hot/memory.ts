@@ -1,0 +1,184 @@
+/**
+ * The in-process hot tier: the embedded default and the reference for unit tests. Same semantics as the
+ * Upstash adapter (test/contracts/hot.contract.ts), TTLs on an injectable clock, and an optional JSON
+ * snapshot so an embedded deployment keeps hot data across restarts.
+ */
+import { TierUnavailable } from '../../errors.ts';
+import type { RunKey } from '../types.ts';
+import { type Expiring, type RunEntry, readSnapshot, writeSnapshot } from './memory-snapshot.ts';
+import type { HotTier } from './port.ts';
+
+export interface MemoryHotTierOptions {
+  /**
+   * Clock for TTLs, in epoch ms; tests inject one to expire entries without waiting.
+   * @default Date.now
+   */
+  readonly now?: (() => number) | undefined;
+  /**
+   * JSON file that holds the tier across restarts: loaded on create, written on an interval and on close.
+   * @default undefined (nothing persisted)
+   */
+  readonly persistPath?: string | undefined;
+  /**
+   * How often a changed tier is written to `persistPath`.
+   * @default 5000
+   */
+  readonly snapshotIntervalMs?: number | undefined;
+  /**
+   * How long a head replaced by a `keepPrevious` save stays available to `revert`.
+   * @default 120
+   */
+  readonly previousTtlSeconds?: number | undefined;
+  /**
+   * Told when a background snapshot fails (the next interval tries again; `close` rejects instead).
+   * @default process.emitWarning
+   */
+  readonly onSnapshotError?: ((error: unknown) => void) | undefined;
+}
+
+/** Expired entries are dropped when touched, and all of them every this many writes. */
+const SWEEP_EVERY = 1_000;
+
+function ttlMs(seconds: number, what = 'ttlSeconds'): number {
+  if (!Number.isFinite(seconds) || seconds <= 0) throw new RangeError(`${what} must be > 0, got ${seconds}`);
+  return Math.max(1, Math.round(seconds * 1000));
+}
+
+// JSON of the pair: no separator a tenant or run id could contain can make two runs collide.
+const runId = (key: RunKey) => JSON.stringify([key.tenantId, key.runId]);
+
+export async function createMemoryHotTier(options: MemoryHotTierOptions = {}): Promise<HotTier> {
+  const { now = Date.now, persistPath, snapshotIntervalMs = 5_000, previousTtlSeconds = 120 } = options;
+  const onSnapshotError =
+    options.onSnapshotError ??
+    ((e: unknown) => process.emitWarning(`hot tier snapshot to ${persistPath} failed: ${String(e)}`));
+  const prevTtl = ttlMs(previousTtlSeconds, 'previousTtlSeconds');
+  const runs = persistPath ? await readSnapshot(persistPath) : new Map<string, RunEntry>();
+  let closed = false;
+  let dirty = false;
+  let writes = 0;
+
+  const live = <T>(entry: Expiring<T> | undefined): Expiring<T> | undefined =>
+    entry && entry.expiresAt > now() ? entry : undefined;
+
+  /** The run with its expired parts dropped; forgotten entirely once nothing of it is alive. */
+  function touch(id: string): RunEntry | undefined {
+    const run = runs.get(id);
+    if (!run) return undefined;
+    run.head = live(run.head);
+    run.prev = live(run.prev);
+    for (const [k, r] of run.receipts) if (!live(r)) run.receipts.delete(k);
+    if (!run.head && !run.prev && run.receipts.size === 0) {
+      runs.delete(id);
+      return undefined;
+    }
+    return run;
+  }
+
+  function changed(): void {
+    dirty = true;
+    if (++writes % SWEEP_EVERY === 0) for (const id of [...runs.keys()]) touch(id);
+  }
+
+  function assertOpen(): void {
+    if (closed) throw new TierUnavailable('hot', 'the memory tier was closed');
+  }
+
+  // One snapshot at a time, in order: a slow write must not be overtaken by an older one.
+  let writing: Promise<void> = Promise.resolve();
+  function snapshot(): Promise<void> {
+    if (!persistPath || !dirty) return writing;
+    dirty = false;
+    for (const id of [...runs.keys()]) touch(id);
+    // A failed write must not stop later ones: the chain continues past it.
+    writing = writing
+      .catch(() => {})
+      .then(() => writeSnapshot(persistPath, runs))
+      .catch((e: unknown) => {
+        dirty = true;
+        throw e;
+      });
+    return writing;
+  }
+  const timer = persistPath
+    ? setInterval(() => snapshot().catch(onSnapshotError), snapshotIntervalMs).unref()
+    : undefined;
+
+  return {
+    async save(key, record, opts) {
+      assertOpen();
+      const ttl = ttlMs(opts.ttlSeconds);
+      const idem = opts.idempotency;
+      const receiptTtl = idem ? ttlMs(idem.ttlSeconds, 'idempotency.ttlSeconds') : 0;
+      const id = runId(key);
+      const run = touch(id) ?? { head: undefined, prev: undefined, receipts: new Map() };
+      if (idem) {
+        const stored = run.receipts.get(idem.key);
+        if (stored) {
+          return stored.value.fingerprint === idem.fingerprint
+            ? { status: 'replayed', receipt: stored.value.receipt }
+            : { status: 'idempotency_mismatch' };
+        }
+      }
+      const current = run.head?.value.version ?? opts.knownHead;
+      if (current === undefined) return { status: 'head_unknown' };
+      if (current !== record.version - 1) return { status: 'conflict', currentVersion: current };
+      const t = now();
+      // prev is always the head this save replaced, or nothing: revert restores it blindly.
+      run.prev =
+        opts.keepPrevious && run.head ? { value: run.head.value, expiresAt: t + prevTtl } : undefined;
+      run.head = { value: { ...record }, expiresAt: t + ttl };
+      if (idem) {
+        run.receipts.set(idem.key, {
+          value: { fingerprint: idem.fingerprint, receipt: { ...idem.receipt } },
+          expiresAt: t + receiptTtl,
+        });
+      }
+      runs.set(id, run);
+      changed();
+      return { status: 'saved' };
+    },
+    async load(key) {
+      assertOpen();
+      const head = touch(runId(key))?.head;
+      return head ? { ...head.value } : null;
+    },
+    async promote(key, record, ttlSeconds) {
+      assertOpen();
+      const ttl = ttlMs(ttlSeconds);
+      const id = runId(key);
+      const run = touch(id) ?? { head: undefined, prev: undefined, receipts: new Map() };
+      if (run.head && run.head.value.version >= record.version) return false;
+      run.head = { value: { ...record }, expiresAt: now() + ttl };
+      runs.set(id, run);
+      changed();
+      return true;
+    },
+    async revert(key, version, hash, idempotencyKey) {
+      assertOpen();
+      const id = runId(key);
+      const run = touch(id);
+      const head = run?.head;
+      if (!run || !head || head.value.version !== version || head.value.hash !== hash) return;
+      // The restored head keeps the TTL of the head it replaces, not the short TTL of prev.
+      run.head = run.prev ? { value: run.prev.value, expiresAt: head.expiresAt } : undefined;
+      run.prev = undefined;
+      if (idempotencyKey !== undefined) run.receipts.delete(idempotencyKey);
+      changed();
+      touch(id);
+    },
+    async delete(key) {
+      assertOpen();
+      if (runs.delete(runId(key))) changed();
+    },
+    async ping() {
+      assertOpen();
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      clearInterval(timer);
+      await snapshot();
+    },
+  };
+}

@@ -1,0 +1,199 @@
+/**
+ * The production hot tier: Upstash Redis over REST through `@upstash/redis`. Every read-then-write is a
+ * Lua script (upstash-scripts.ts), sent as EVALSHA so a save is one round trip.
+ *
+ * Key layout — the hash tag `{…}` puts every key of a run on one slot, as scripts need:
+ *   <prefix>:{<tenantId>:<runId>}:head          HASH, the head (TTL of the save)
+ *   <prefix>:{<tenantId>:<runId>}:prev          HASH, the head a keepPrevious save replaced (short TTL)
+ *   <prefix>:{<tenantId>:<runId>}:idem:<key>    HASH {fingerprint, receipt} (TTL of the receipt)
+ *   <prefix>:{<tenantId>:<runId>}:receipts      SET of the run's receipt keys, so delete needs no SCAN
+ * tenantId and runId are URI-encoded so ':', '{' and '}' inside them cannot make two runs share keys.
+ */
+import { Redis } from '@upstash/redis';
+import { TierUnavailable } from '../../errors.ts';
+import type { RunKey, SaveReceipt, StoredVersion } from '../types.ts';
+import type { HotSaveOptions, HotSaveOutcome, HotTier } from './port.ts';
+import { DELETE_LUA, PROMOTE_LUA, REVERT_LUA, SAVE_LUA } from './upstash-scripts.ts';
+
+export interface UpstashHotTierConfig {
+  /** REST URL of the database (`UPSTASH_REDIS_REST_URL`). */
+  readonly url: string;
+  /** REST token (`UPSTASH_REDIS_REST_TOKEN`). */
+  readonly token: string;
+  /**
+   * First segment of every key, to share a database between deployments.
+   * @default 'strata'
+   */
+  readonly keyPrefix?: string;
+  /**
+   * Retries of network failures by the client; `false` fails on the first one.
+   * @default the client's: 5 retries, backoff `exp(n) * 50` ms
+   */
+  readonly retry?: false | { readonly retries: number; readonly backoff?: (retryCount: number) => number };
+  /**
+   * Upper bound of one call, retries included; past it the call rejects with `TierUnavailable`.
+   * @default 2000
+   */
+  readonly timeoutMs?: number;
+  /**
+   * How long a head replaced by a `keepPrevious` save stays available to `revert`.
+   * @default 120
+   */
+  readonly previousTtlSeconds?: number;
+}
+
+const FIELDS = ['version', 'hash', 'checkpoint', 'encoding', 'payload', 'sizeBytes', 'savedAt'] as const;
+
+/** The keys of one run (see the layout above). */
+export function runKeys(prefix: string, key: RunKey) {
+  const run = `${prefix}:{${encodeURIComponent(key.tenantId)}:${encodeURIComponent(key.runId)}}`;
+  return {
+    head: `${run}:head`,
+    prev: `${run}:prev`,
+    receipts: `${run}:receipts`,
+    receipt: (idempotencyKey: string) => `${run}:idem:${idempotencyKey}`,
+  };
+}
+
+const recordArgs = (r: StoredVersion) => [
+  String(r.version),
+  r.hash,
+  r.checkpoint,
+  r.encoding,
+  r.payload,
+  String(r.sizeBytes),
+  String(r.savedAt),
+];
+
+function ttlMs(seconds: number, what = 'ttlSeconds'): string {
+  if (!Number.isFinite(seconds) || seconds <= 0) throw new RangeError(`${what} must be > 0, got ${seconds}`);
+  return String(Math.max(1, Math.round(seconds * 1000)));
+}
+
+/** HGETALL answers a flat [field, value, …] list when automatic deserialisation is off. */
+function parseHead(flat: unknown): StoredVersion | null {
+  if (!Array.isArray(flat) || flat.length === 0) return null;
+  const h = new Map<string, string>();
+  for (let i = 0; i + 1 < flat.length; i += 2) h.set(String(flat[i]), String(flat[i + 1]));
+  const missing = FIELDS.filter((f) => !h.has(f));
+  if (missing.length > 0) throw new Error(`the head hash lacks ${missing.join(', ')}`);
+  return {
+    version: Number(h.get('version')),
+    hash: h.get('hash')!,
+    checkpoint: h.get('checkpoint') as StoredVersion['checkpoint'],
+    encoding: h.get('encoding') as StoredVersion['encoding'],
+    payload: h.get('payload')!,
+    sizeBytes: Number(h.get('sizeBytes')),
+    savedAt: Number(h.get('savedAt')),
+  };
+}
+
+function parseSaveReply(reply: unknown): HotSaveOutcome {
+  const [status, detail] = Array.isArray(reply) ? reply.map(String) : [];
+  switch (status) {
+    case 'saved':
+    case 'head_unknown':
+    case 'idempotency_mismatch':
+      return { status };
+    case 'conflict':
+      return { status, currentVersion: Number(detail) };
+    case 'replayed':
+      return { status, receipt: JSON.parse(detail ?? 'null') as SaveReceipt };
+    default:
+      throw new Error(`unexpected reply of the save script: ${JSON.stringify(reply)}`);
+  }
+}
+
+export function createUpstashHotTier(config: UpstashHotTierConfig): HotTier {
+  const { url, token, keyPrefix = 'strata', timeoutMs = 2_000, previousTtlSeconds = 120 } = config;
+  if (!url) throw new Error('createUpstashHotTier: url is required (set UPSTASH_REDIS_REST_URL)');
+  if (!token) throw new Error('createUpstashHotTier: token is required (set UPSTASH_REDIS_REST_TOKEN)');
+  const redis = new Redis({
+    url,
+    token,
+    // Payloads and versions must come back as stored: "123" must not become 123.
+    automaticDeserialization: false,
+    // A fresh signal per HTTP request cancels the socket work; the timer in `call` bounds retries too.
+    signal: () => AbortSignal.timeout(timeoutMs),
+    ...(config.retry === undefined ? {} : { retry: config.retry }),
+  });
+  const scripts = {
+    save: redis.createScript<unknown>(SAVE_LUA),
+    promote: redis.createScript<unknown>(PROMOTE_LUA),
+    revert: redis.createScript<unknown>(REVERT_LUA),
+    delete: redis.createScript<unknown>(DELETE_LUA),
+  };
+  const prevTtl = ttlMs(previousTtlSeconds, 'previousTtlSeconds');
+  let closed = false;
+
+  async function call<T>(op: string, fn: () => Promise<T>): Promise<T> {
+    if (closed) throw new TierUnavailable('hot', `${op}: the tier was closed`);
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(new TierUnavailable('hot', `${op} took longer than ${timeoutMs} ms`)),
+        timeoutMs,
+      );
+    });
+    try {
+      return await Promise.race([fn(), deadline]);
+    } catch (e) {
+      if (e instanceof TierUnavailable) throw e;
+      throw new TierUnavailable('hot', `${op} failed: ${e instanceof Error ? e.message : String(e)}`, {
+        cause: e,
+      });
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  return {
+    async save(key, record, options: HotSaveOptions) {
+      const k = runKeys(keyPrefix, key);
+      const idem = options.idempotency;
+      const keys = [k.head, k.prev, k.receipts, ...(idem ? [k.receipt(idem.key)] : [])];
+      const args = [
+        ...recordArgs(record),
+        ttlMs(options.ttlSeconds),
+        options.knownHead === undefined ? '' : String(options.knownHead),
+        options.keepPrevious ? '1' : '0',
+        prevTtl,
+        ...(idem
+          ? [idem.fingerprint, JSON.stringify(idem.receipt), ttlMs(idem.ttlSeconds, 'idempotency.ttlSeconds')]
+          : []),
+      ];
+      return call('save', async () => parseSaveReply(await scripts.save.exec(keys, args)));
+    },
+    async load(key) {
+      return call('load', async () => parseHead(await redis.hgetall(runKeys(keyPrefix, key).head)));
+    },
+    async promote(key, record, ttlSeconds) {
+      const args = [...recordArgs(record), ttlMs(ttlSeconds)];
+      return call(
+        'promote',
+        async () => Number(await scripts.promote.exec([runKeys(keyPrefix, key).head], args)) === 1,
+      );
+    },
+    async revert(key, version, hash, idempotencyKey) {
+      const k = runKeys(keyPrefix, key);
+      const keys = [
+        k.head,
+        k.prev,
+        k.receipts,
+        ...(idempotencyKey === undefined ? [] : [k.receipt(idempotencyKey)]),
+      ];
+      await call('revert', () => scripts.revert.exec(keys, [String(version), hash]));
+    },
+    async delete(key) {
+      const k = runKeys(keyPrefix, key);
+      await call('delete', () => scripts.delete.exec([k.head, k.prev, k.receipts], []));
+    },
+    async ping() {
+      await call('ping', () => redis.ping());
+    },
+    async close() {
+      // REST holds no connection of its own (fetch pools sockets); refuse further calls.
+      closed = true;
+    },
+  };
+}

@@ -1,0 +1,187 @@
+/**
+ * The production hot tier against the HotTier contract: createUpstashHotTier → the Upstash REST bridge
+ * (in process) → the machine's Redis. Plus key layout, round trips, and failure modes with a dead peer.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { createServer } from 'node:net';
+import { Redis } from '@upstash/redis';
+import { createClient } from 'redis';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { startUpstashBridge, type UpstashBridge } from '../../infra/upstash-bridge/index.ts';
+import { TierUnavailable } from '../../lib/errors.ts';
+import { createUpstashHotTier } from '../../lib/tiers/hot/upstash.ts';
+import type { StoredVersion } from '../../lib/tiers/types.ts';
+import { hotContract } from '../contracts/hot.contract.ts';
+import { freePort } from '../support/ports.ts';
+
+/** Every key of this file starts with it: the shared Redis is never flushed, only these keys are deleted. */
+const keyPrefix = `strata-test-${randomUUID()}`;
+let bridge: UpstashBridge;
+let inspect: Redis;
+
+beforeAll(async () => {
+  bridge = await startUpstashBridge({});
+  inspect = new Redis({
+    url: bridge.url,
+    token: bridge.token,
+    automaticDeserialization: false,
+    enableTelemetry: false,
+  });
+});
+
+afterAll(async () => {
+  const keys = await scanAll(`${keyPrefix}:*`);
+  if (keys.length > 0) await inspect.del(...keys);
+  await bridge.close();
+});
+
+/** Every key matching `match`; SCAN, not KEYS, because the Redis is shared. */
+async function scanAll(match: string): Promise<string[]> {
+  const found: string[] = [];
+  let cursor = '0';
+  for (let page = 0; page < 100_000; page++) {
+    const [next, keys] = await inspect.scan(cursor, { match, count: 1_000 });
+    found.push(...keys);
+    cursor = String(next);
+    if (cursor === '0') return found;
+  }
+  throw new Error(`SCAN ${match} did not finish`);
+}
+
+const tierOn = (
+  url: string,
+  token: string,
+  extra: Partial<Parameters<typeof createUpstashHotTier>[0]> = {},
+) => createUpstashHotTier({ url, token, keyPrefix, retry: false, timeoutMs: 1_000, ...extra });
+
+hotContract({
+  name: 'upstash→bridge→redis',
+  create: async () => tierOn(bridge.url, bridge.token, { timeoutMs: 5_000 }),
+});
+
+const rec = (version: number): StoredVersion => ({
+  version,
+  hash: `h${version}`,
+  checkpoint: 'FULL',
+  encoding: 'json',
+  payload: 'x'.repeat(1_024),
+  sizeBytes: 1_024,
+  savedAt: Date.now(),
+});
+
+describe('upstash hot tier · layout and round trips', () => {
+  it('keeps a run in hash-tagged keys that all expire, and delete leaves none', async () => {
+    const tier = tierOn(bridge.url, bridge.token);
+    const key = { tenantId: `t:${randomUUID()}`, runId: 'r{1}' };
+    const run = `${keyPrefix}:{${encodeURIComponent(key.tenantId)}:${encodeURIComponent(key.runId)}}`;
+    await tier.save(key, rec(1), { ttlSeconds: 60, knownHead: 0 });
+    const receipt = { runId: 'r', version: 2, hash: 'h2', durability: 'hot' } as const;
+    const idempotency = { key: 'k', fingerprint: 'f', ttlSeconds: 30, receipt };
+    await tier.save(key, rec(2), { ttlSeconds: 60, keepPrevious: true, idempotency });
+
+    const found = await scanAll(`${keyPrefix}:{${encodeURIComponent(key.tenantId)}*`);
+    expect(new Set(found)).toEqual(
+      new Set([`${run}:head`, `${run}:prev`, `${run}:idem:k`, `${run}:receipts`]),
+    );
+    const ttls = await Promise.all(found.map((k) => inspect.pttl(k)));
+    for (const ttl of ttls) expect(ttl).toBeGreaterThan(0);
+    expect(await inspect.pttl(`${run}:prev`)).toBeLessThanOrEqual(120_000);
+    expect(await inspect.pttl(`${run}:receipts`)).toBeGreaterThan(25_000);
+
+    await tier.delete(key);
+    expect(await inspect.exists(...found)).toBe(0);
+  });
+
+  it('saves in one HTTP round trip once the script is cached', async () => {
+    const tier = tierOn(bridge.url, bridge.token);
+    const key = { tenantId: `t-${randomUUID()}`, runId: 'r' };
+    await tier.save(key, rec(1), { ttlSeconds: 60, knownHead: 0 });
+    const fetchSpy = vi.spyOn(globalThis, 'fetch');
+    try {
+      expect(await tier.save(key, rec(2), { ttlSeconds: 60 })).toEqual({ status: 'saved' });
+      expect(fetchSpy).toHaveBeenCalledTimes(1);
+    } finally {
+      fetchSpy.mockRestore();
+    }
+  });
+});
+
+/** A throwaway Redis on a free port that a test may kill; never the shared one. */
+async function startOwnRedis(): Promise<{ url: string; process: ChildProcess }> {
+  const port = await freePort();
+  const child = spawn(
+    'redis-server',
+    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+    {
+      stdio: 'ignore',
+    },
+  );
+  const url = `redis://127.0.0.1:${port}`;
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const probe = createClient({ url, socket: { reconnectStrategy: false } });
+    probe.on('error', () => {});
+    try {
+      await probe.connect();
+      await probe.close();
+      return { url, process: child };
+    } catch {
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+  child.kill('SIGKILL');
+  throw new Error(`redis-server on port ${port} did not start within 5 s`);
+}
+
+describe('upstash hot tier · failures become TierUnavailable within the timeout', () => {
+  const expectUnavailableWithin = async (call: Promise<unknown>, ms: number) => {
+    const started = performance.now();
+    const error = await call.then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(TierUnavailable);
+    expect((error as TierUnavailable).tier).toBe('hot');
+    expect(performance.now() - started).toBeLessThan(ms);
+    return error as TierUnavailable;
+  };
+
+  it('when nothing listens at the URL', async () => {
+    const tier = tierOn(`http://127.0.0.1:${await freePort()}`, 'token');
+    const error = await expectUnavailableWithin(tier.load({ tenantId: 't', runId: 'r' }), 1_000);
+    expect(error.cause).toBeDefined();
+  });
+
+  it('when the server accepts but never answers, even with the client retrying', async () => {
+    const sockets = new Set<import('node:net').Socket>();
+    const blackHole = createServer((s) => sockets.add(s));
+    await new Promise<void>((r) => blackHole.listen(0, '127.0.0.1', r));
+    const { port } = blackHole.address() as import('node:net').AddressInfo;
+    try {
+      const tier = tierOn(`http://127.0.0.1:${port}`, 'token', { timeoutMs: 300, retry: { retries: 5 } });
+      const error = await expectUnavailableWithin(tier.ping(), 1_000);
+      expect(error.message).toMatch(/300 ms/);
+    } finally {
+      for (const s of sockets) s.destroy();
+      blackHole.close();
+    }
+  });
+
+  it('when the Redis behind the bridge dies', async () => {
+    const redis = await startOwnRedis();
+    const ownBridge = await startUpstashBridge({ redisUrl: redis.url });
+    try {
+      const tier = tierOn(ownBridge.url, ownBridge.token);
+      const key = { tenantId: 't', runId: 'r' };
+      expect(await tier.save(key, rec(1), { ttlSeconds: 60, knownHead: 0 })).toEqual({ status: 'saved' });
+      const exited = new Promise((r) => redis.process.once('exit', r));
+      redis.process.kill('SIGKILL');
+      await exited;
+      const error = await expectUnavailableWithin(tier.load(key), 1_000);
+      expect(error.message).toMatch(/redis unavailable/);
+    } finally {
+      redis.process.kill('SIGKILL');
+      await ownBridge.close();
+    }
+  });
+});
