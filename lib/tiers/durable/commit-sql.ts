@@ -1,0 +1,113 @@
+/**
+ * `commit` as ONE statement, run in a REPEATABLE READ transaction: every check is read from one snapshot,
+ * and the writes happen only when all checks pass, so an outcome other than 'committed' writes nothing.
+ *
+ * Why this is safe under concurrency: every write of a commit goes through the run's row (upsert), so two
+ * commits of the same run whose snapshots overlap collide on that row, and REPEATABLE READ makes the later
+ * one fail with 40001 instead of acting on a stale snapshot. The caller retries; the retry reads the new
+ * snapshot and answers from it (usually 'conflict' or 'replayed', writing nothing).
+ */
+import { type SQL, sql } from 'drizzle-orm';
+import type { RunKey, SaveReceipt, StoredVersion } from '../types.ts';
+import type { CommitOptions, DurableCommitOutcome } from './port.ts';
+
+/** SQLSTATEs after which the statement is simply run again on a fresh snapshot. */
+export const RETRYABLE_CODES: ReadonlySet<string> = new Set([
+  '40001', // serialization_failure: a concurrent commit touched the run first
+  '40P01', // deadlock_detected
+  '23505', // unique_violation: a concurrent insert won a key we checked as free
+]);
+
+export function commitStatement(key: RunKey, record: StoredVersion, options: CommitOptions): SQL {
+  const t = sql`${key.tenantId}::text`;
+  const r = sql`${key.runId}::text`;
+  const v = sql`${record.version}::bigint`;
+  const head = sql`${options.requireHead ?? null}::bigint`;
+  const run = options.run;
+  const idem = options.idempotency;
+  // A run's index fields come from its newest state: an older version committed late leaves them alone.
+  const newer = (column: string) =>
+    sql.raw(
+      `${column} = CASE WHEN excluded.durable_version >= r.durable_version THEN excluded.${column} ELSE r.${column} END`,
+    );
+
+  const receipt = idem
+    ? sql`, saved_receipt AS (
+        INSERT INTO idempotency_records (tenant_id, run_id, key, fingerprint, receipt, expires_at)
+        SELECT ${t}, ${r}, ${idem.key}::text, ${idem.fingerprint}::text, ${JSON.stringify(idem.receipt)}::jsonb,
+               now() + ${idem.ttlSeconds}::float8 * interval '1 second'
+        FROM run
+        -- Only an expired receipt can be here (a live one fails the gate): replace it.
+        ON CONFLICT (tenant_id, run_id, key) DO UPDATE
+          SET fingerprint = excluded.fingerprint, receipt = excluded.receipt, expires_at = excluded.expires_at
+      )`
+    : sql``;
+
+  return sql`
+    WITH head AS (
+      SELECT durable_version FROM runs WHERE tenant_id = ${t} AND run_id = ${r}
+    ), prior AS (
+      SELECT fingerprint, receipt FROM idempotency_records
+      WHERE tenant_id = ${t} AND run_id = ${r} AND key = ${idem?.key ?? null}::text AND expires_at > now()
+    ), existing AS (
+      SELECT hash FROM checkpoints WHERE tenant_id = ${t} AND run_id = ${r} AND version = ${v}
+    ), gate AS (
+      SELECT WHERE NOT EXISTS (SELECT FROM prior) AND NOT EXISTS (SELECT FROM existing)
+        AND (${head} IS NULL OR (coalesce((SELECT durable_version FROM head), 0) = ${head} AND ${v} > ${head}))
+    ), run AS (
+      INSERT INTO runs AS r (tenant_id, run_id, agent_name, parent_run_id, thread_id, user_id, status,
+                             durable_version, created_at, updated_at)
+      SELECT ${t}, ${r}, ${run.agentName}::text, ${run.parentRunId}::text, ${run.threadId}::text,
+             ${run.userId}::text, ${run.status}::text, ${v}, now(), now()
+      FROM gate
+      ON CONFLICT (tenant_id, run_id) DO UPDATE SET
+        durable_version = greatest(r.durable_version, excluded.durable_version),
+        ${newer('agent_name')}, ${newer('parent_run_id')}, ${newer('thread_id')}, ${newer('user_id')},
+        ${newer('status')}, updated_at = excluded.updated_at
+      RETURNING 1
+    ), checkpoint AS (
+      INSERT INTO checkpoints (tenant_id, run_id, version, checkpoint, hash, encoding, payload, size_bytes, saved_at)
+      SELECT ${t}, ${r}, ${v}, ${record.checkpoint}::text, ${record.hash}::text, ${record.encoding}::text,
+             ${record.payload}::text, ${record.sizeBytes}::int, ${new Date(record.savedAt).toISOString()}::timestamptz
+      FROM run
+    )${receipt}
+    SELECT (SELECT count(*) FROM run)::int AS written,
+           (SELECT durable_version FROM head)::float8 AS head,
+           (SELECT hash FROM existing) AS existing_hash,
+           (SELECT fingerprint FROM prior) AS prior_fingerprint,
+           (SELECT receipt::text FROM prior) AS prior_receipt`;
+}
+
+/** Reads the statement's one row. Casts in the SELECT keep the values plain (int, float8, text) on every driver. */
+export function commitOutcome(
+  row: Record<string, unknown> | undefined,
+  record: StoredVersion,
+  options: CommitOptions,
+): DurableCommitOutcome {
+  if (!row) throw new Error('commit statement returned no row');
+  if (row.written === 1) return { status: 'committed' };
+  const currentVersion = typeof row.head === 'number' ? row.head : 0;
+  if (typeof row.prior_fingerprint === 'string') {
+    if (row.prior_fingerprint !== options.idempotency?.fingerprint) return { status: 'idempotency_mismatch' };
+    return { status: 'replayed', receipt: parseReceipt(row.prior_receipt) };
+  }
+  // The version exists: the same content is a retry of a commit that succeeded.
+  if (typeof row.existing_hash === 'string' && row.existing_hash === record.hash)
+    return { status: 'committed' };
+  return { status: 'conflict', currentVersion };
+}
+
+function parseReceipt(text: unknown): SaveReceipt {
+  const value: unknown = typeof text === 'string' ? JSON.parse(text) : null;
+  if (
+    typeof value === 'object' &&
+    value !== null &&
+    'runId' in value &&
+    'version' in value &&
+    'hash' in value &&
+    'durability' in value
+  ) {
+    return value as SaveReceipt;
+  }
+  throw new Error('stored idempotency receipt is malformed');
+}

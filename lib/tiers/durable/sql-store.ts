@@ -1,0 +1,188 @@
+/**
+ * The durable tier's queries, written once against drizzle's PgDatabase and shared by every driver
+ * (neon-http, PGlite). Each method is one statement: one round trip, atomic without a session. The
+ * TenantDirectory half lives in tenant-store.ts.
+ */
+import { and, desc, eq, gt, lt, type SQL, sql } from 'drizzle-orm';
+import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
+import { commitOutcome, commitStatement, RETRYABLE_CODES } from './commit-sql.ts';
+import { type Guard, pgErrorCode } from './guard.ts';
+import type { DurableTier, RunFields, TenantDirectory } from './port.ts';
+import { decodeCursor, encodeCursor, toCheckpointSummary, toRunSummary, toStoredVersion } from './rows.ts';
+import { checkpoints, idempotencyRecords, runs } from './schema.ts';
+import { createTenantStore } from './tenant-store.ts';
+
+export type DurableDb = PgDatabase<PgQueryResultHKT>;
+
+/** What differs between drivers. */
+export interface StoreDriver {
+  readonly db: DurableDb;
+  /** Runs one statement in a REPEATABLE READ transaction and returns its rows (one round trip over Neon HTTP). */
+  repeatableRead(statement: SQL): Promise<readonly Record<string, unknown>[]>;
+  close(): Promise<void>;
+}
+
+/** Attempts of a commit that keeps losing races; each retry runs on a fresh snapshot. */
+const COMMIT_ATTEMPTS = 5;
+
+export function createSqlStore(driver: StoreDriver, guard: Guard): DurableTier & TenantDirectory {
+  const { db } = driver;
+  const runKey = (tenantId: string, runId: string) => and(eq(runs.tenantId, tenantId), eq(runs.runId, runId));
+  const checkpointKey = (tenantId: string, runId: string) =>
+    and(eq(checkpoints.tenantId, tenantId), eq(checkpoints.runId, runId));
+
+  return {
+    commit: (key, record, options) =>
+      guard('commit', async () => {
+        for (let attempt = 1; ; attempt++) {
+          try {
+            const rows = await driver.repeatableRead(commitStatement(key, record, options));
+            return commitOutcome(rows[0], record, options);
+          } catch (error) {
+            const code = pgErrorCode(error);
+            if (!code || !RETRYABLE_CODES.has(code) || attempt >= COMMIT_ATTEMPTS) throw error;
+            // Jitter spreads writers that collided so the next round does not collide again.
+            await new Promise((resolve) => setTimeout(resolve, Math.random() * 5 * attempt));
+          }
+        }
+      }),
+
+    ensureRun: (key, fields: RunFields) =>
+      guard('ensureRun', async () => {
+        // DO UPDATE with no change, rather than DO NOTHING, so RETURNING yields the row that already exists
+        // (even one a concurrent caller inserted a moment ago) in the same round trip.
+        const [row] = await db
+          .insert(runs)
+          .values({ tenantId: key.tenantId, runId: key.runId, ...fields })
+          .onConflictDoUpdate({ target: [runs.tenantId, runs.runId], set: { runId: sql`excluded.run_id` } })
+          .returning();
+        if (!row) throw new Error('ensureRun returned no row');
+        return toRunSummary(row);
+      }),
+
+    getRun: (key) =>
+      guard('getRun', async () => {
+        const [row] = await db.select().from(runs).where(runKey(key.tenantId, key.runId));
+        return row ? toRunSummary(row) : null;
+      }),
+
+    loadLatest: (key) =>
+      guard('loadLatest', async () => {
+        const [row] = await db
+          .select()
+          .from(checkpoints)
+          .where(checkpointKey(key.tenantId, key.runId))
+          .orderBy(desc(checkpoints.version))
+          .limit(1);
+        return row ? toStoredVersion(row) : null;
+      }),
+
+    loadVersion: (key, version) =>
+      guard('loadVersion', async () => {
+        const [row] = await db
+          .select()
+          .from(checkpoints)
+          .where(and(checkpointKey(key.tenantId, key.runId), eq(checkpoints.version, version)));
+        return row ? toStoredVersion(row) : null;
+      }),
+
+    listCheckpoints: (key, page) =>
+      guard('listCheckpoints', async () => {
+        const { version, hash, checkpoint, sizeBytes, savedAt } = checkpoints;
+        const rows = await db
+          .select({ version, hash, checkpoint, sizeBytes, savedAt })
+          .from(checkpoints)
+          .where(
+            and(
+              checkpointKey(key.tenantId, key.runId),
+              page.beforeVersion === undefined ? undefined : lt(version, page.beforeVersion),
+            ),
+          )
+          .orderBy(desc(version))
+          .limit(clamp(page.limit));
+        return rows.map(toCheckpointSummary);
+      }),
+
+    listRuns: (tenantId, filter) =>
+      guard('listRuns', async () => {
+        const limit = clamp(filter.limit);
+        const after = filter.cursor === undefined ? undefined : decodeCursor(filter.cursor);
+        const rows = await db
+          .select()
+          .from(runs)
+          .where(
+            and(
+              eq(runs.tenantId, tenantId),
+              filter.status === undefined ? undefined : eq(runs.status, filter.status),
+              filter.agentName === undefined ? undefined : eq(runs.agentName, filter.agentName),
+              filter.parentRunId === undefined ? undefined : eq(runs.parentRunId, filter.parentRunId),
+              after &&
+                sql`(${runs.createdAt}, ${runs.runId}) < (${new Date(after.createdAt).toISOString()}::timestamptz, ${after.runId}::text)`,
+            ),
+          )
+          // created_at never changes, so a walk through the pages has no duplicates or gaps even while the
+          // runs it lists are being updated (updated_at order would move them between pages).
+          .orderBy(desc(runs.createdAt), desc(runs.runId))
+          .limit(limit + 1);
+        const page = rows.slice(0, limit).map(toRunSummary);
+        const last = page.at(-1);
+        const nextCursor = rows.length > limit && last ? encodeCursor(last) : null;
+        return { runs: page, nextCursor };
+      }),
+
+    complete: (key, completion) =>
+      guard('complete', async () => {
+        const [row] = await db
+          .update(runs)
+          .set({
+            status: completion.status,
+            completedAt: new Date(completion.completedAt),
+            model: completion.model,
+            inputTokens: completion.inputTokens,
+            outputTokens: completion.outputTokens,
+            costUsd: completion.costUsd,
+            updatedAt: sql`now()`,
+          })
+          .where(runKey(key.tenantId, key.runId))
+          .returning();
+        return row ? toRunSummary(row) : null;
+      }),
+
+    getReceipt: (key, idempotencyKey) =>
+      guard('getReceipt', async () => {
+        const { fingerprint, receipt, expiresAt } = idempotencyRecords;
+        const [row] = await db
+          .select({ fingerprint, receipt })
+          .from(idempotencyRecords)
+          .where(
+            and(
+              eq(idempotencyRecords.tenantId, key.tenantId),
+              eq(idempotencyRecords.runId, key.runId),
+              eq(idempotencyRecords.key, idempotencyKey),
+              gt(expiresAt, sql`now()`),
+            ),
+          );
+        return row ?? null;
+      }),
+
+    deleteRun: (key) =>
+      guard('deleteRun', async () => {
+        // Checkpoints and receipts go with the run (ON DELETE CASCADE), in the same statement.
+        const deleted = await db
+          .delete(runs)
+          .where(runKey(key.tenantId, key.runId))
+          .returning({ runId: runs.runId });
+        return deleted.length > 0;
+      }),
+
+    ping: () => guard('ping', async () => void (await db.execute(sql`select 1`))),
+    close: () => driver.close(),
+
+    ...createTenantStore(db, guard),
+  };
+}
+
+/** Page sizes are 1..1000 (port contract); out-of-range values are clamped rather than refused. */
+function clamp(limit: number): number {
+  return Math.min(1000, Math.max(1, Math.trunc(limit) || 1));
+}
