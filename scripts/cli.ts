@@ -41,7 +41,11 @@ tenants
   .option('--id <id>', 'tenant id (default: a random one)')
   .action(async (options: { name: string; plan: PlanName; id?: string }) => {
     await withTiers(async ({ durable }) => {
-      const tenant = await durable.createTenant({ id: options.id ?? `t_${randomUUID()}`, name: options.name, plan: options.plan });
+      const tenant = await durable.createTenant({
+        id: options.id ?? `t_${randomUUID()}`,
+        name: options.name,
+        plan: options.plan,
+      });
       const key = generateApiKey();
       await durable.addApiKey(tenant.id, { keyHash: hashApiKey(key), label: 'created with the CLI' });
       console.log(JSON.stringify({ tenant, apiKey: key }, null, 2));

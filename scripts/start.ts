@@ -17,12 +17,17 @@ const config = loadConfig();
 const log = createLogger(config.logLevel);
 await mkdir(config.dataDir, { recursive: true });
 
-console.log(`Strata: opening tiers (hot: ${config.hot.kind}, durable: ${config.durable.kind}) in ${config.dataDir} …`);
+console.log(
+  `Strata: opening tiers (hot: ${config.hot.kind}, durable: ${config.durable.kind}) in ${config.dataDir} …`,
+);
 const tiers = await openTiers(config);
 const apiKey = await ensureDevApiKey(tiers.durable, config.dataDir);
 const deps = stateApiDeps(config, tiers, log);
 
-ff.http('state-api', expressHandler(stateApiRoutes(), async () => deps, log));
+ff.http(
+  'state-api',
+  expressHandler(stateApiRoutes(), async () => deps, log),
+);
 const server = getTestServer('state-api');
 const host = process.env.HOST ?? '127.0.0.1';
 server.listen(config.port, host, () => {

@@ -17,7 +17,12 @@ beforeAll(async () => {
 afterAll(async () => strata?.close());
 
 const runId = () => `run-${randomUUID()}`;
-const state = (step: number, data: unknown = { step }) => ({ agentName: 'planner', status: 'running', step, data });
+const state = (step: number, data: unknown = { step }) => ({
+  agentName: 'planner',
+  status: 'running',
+  step,
+  data,
+});
 
 describe('state-api on real engines', () => {
   it('saves and loads a state, answering the canonical hash', async () => {
@@ -30,7 +35,13 @@ describe('state-api on real engines', () => {
 
     const loaded = await strata.get(key, `/v1/runs/${id}/state`);
     expect(loaded.status).toBe(200);
-    expect(loaded.body).toMatchObject({ runId: id, version: 1, hash: contentHash(s), servedBy: 'hot', state: s });
+    expect(loaded.body).toMatchObject({
+      runId: id,
+      version: 1,
+      hash: contentHash(s),
+      servedBy: 'hot',
+      state: s,
+    });
   });
 
   it('commits a CRITICAL save to Postgres before answering', async () => {
@@ -45,7 +56,9 @@ describe('state-api on real engines', () => {
     const id = runId();
     await strata.put(key, id, { state: state(0), expectedVersion: 0 });
     const attempts = await Promise.all(
-      Array.from({ length: 50 }, (_, i) => strata.put(key, id, { state: state(1, { writer: i }), expectedVersion: 1 })),
+      Array.from({ length: 50 }, (_, i) =>
+        strata.put(key, id, { state: state(1, { writer: i }), expectedVersion: 1 }),
+      ),
     );
     const winners = attempts.filter((r) => r.status === 200);
     const conflicts = attempts.filter((r) => r.status === 409);
@@ -121,17 +134,24 @@ describe('state-api on real engines', () => {
     const loaded = await strata.get(key, `/v1/runs/${id}/state`);
     expect(loaded.body.state).toEqual(state(2, { todo: ['a', 'b'] }));
 
-    const failedTest = await strata.put(key, id, { baseVersion: 2, patch: [{ op: 'test', path: '/step', value: 99 }] });
+    const failedTest = await strata.put(key, id, {
+      baseVersion: 2,
+      patch: [{ op: 'test', path: '/step', value: 99 }],
+    });
     expect(failedTest.status).toBe(409);
     expect(failedTest.body.error).toBe('patch_test_failed');
-    const badResult = await strata.put(key, id, { baseVersion: 2, patch: [{ op: 'remove', path: '/agentName' }] });
+    const badResult = await strata.put(key, id, {
+      baseVersion: 2,
+      patch: [{ op: 'remove', path: '/agentName' }],
+    });
     expect(badResult.status).toBe(400);
     expect((await strata.get(key, `/v1/runs/${id}/state`)).body.version).toBe(2);
   });
 
   it('restores an earlier version as a new head and keeps the history', async () => {
     const id = runId();
-    for (let v = 0; v < 3; v++) await strata.put(key, id, { state: state(v + 1), checkpoint: 'CRITICAL', expectedVersion: v });
+    for (let v = 0; v < 3; v++)
+      await strata.put(key, id, { state: state(v + 1), checkpoint: 'CRITICAL', expectedVersion: v });
     const restored = await strata.post(key, `/v1/runs/${id}/restore`, { version: 1 });
     expect(restored.status).toBe(200);
     expect(restored.body).toMatchObject({ version: 4, hash: contentHash(state(1)), restoredFrom: 1 });
@@ -139,7 +159,10 @@ describe('state-api on real engines', () => {
     expect(head.body).toMatchObject({ version: 4, state: state(1) });
     const history = await strata.get(key, `/v1/runs/${id}/checkpoints?limit=2`);
     expect(history.body.checkpoints.map((c: { version: number }) => c.version)).toEqual([4, 3]);
-    const older = await strata.get(key, `/v1/runs/${id}/checkpoints?limit=2&before=${history.body.nextBefore}`);
+    const older = await strata.get(
+      key,
+      `/v1/runs/${id}/checkpoints?limit=2&before=${history.body.nextBefore}`,
+    );
     expect(older.body.checkpoints.map((c: { version: number }) => c.version)).toEqual([2, 1]);
     expect((await strata.get(key, `/v1/runs/${id}/state?version=2`)).body.state).toEqual(state(2));
   });
@@ -174,7 +197,10 @@ describe('state-api on real engines', () => {
     await strata.put(key, parent, { state: { ...state(1), agentName: 'root-x' }, expectedVersion: 0 });
     const children = [runId(), runId(), runId()];
     for (const child of children) {
-      await strata.put(key, child, { state: { ...state(1), agentName: 'worker-x', parentRunId: parent }, expectedVersion: 0 });
+      await strata.put(key, child, {
+        state: { ...state(1), agentName: 'worker-x', parentRunId: parent },
+        expectedVersion: 0,
+      });
     }
     const done = await strata.post(key, `/v1/runs/${children[0]}/complete`, {
       status: 'completed',
@@ -189,7 +215,10 @@ describe('state-api on real engines', () => {
     expect(completed.body.runs.map((r: { runId: string }) => r.runId)).toEqual([children[0]]);
     const paged = await strata.get(key, `/v1/runs?agent=worker-x&parentRunId=${parent}&limit=2`);
     expect(paged.body.runs).toHaveLength(2);
-    const rest = await strata.get(key, `/v1/runs?agent=worker-x&parentRunId=${parent}&limit=2&cursor=${encodeURIComponent(paged.body.nextCursor)}`);
+    const rest = await strata.get(
+      key,
+      `/v1/runs?agent=worker-x&parentRunId=${parent}&limit=2&cursor=${encodeURIComponent(paged.body.nextCursor)}`,
+    );
     expect(rest.body.runs).toHaveLength(1);
   });
 
@@ -207,6 +236,9 @@ describe('state-api on real engines', () => {
   it('reports each tier in the health endpoint', async () => {
     const health = await strata.get(key, '/health/persistence');
     expect(health.status).toBe(200);
-    expect(health.body).toMatchObject({ acceptingWrites: true, tiers: { hot: { status: 'up' }, durable: { status: 'up' } } });
+    expect(health.body).toMatchObject({
+      acceptingWrites: true,
+      tiers: { hot: { status: 'up' }, durable: { status: 'up' } },
+    });
   });
 });

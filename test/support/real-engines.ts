@@ -1,0 +1,63 @@
+/**
+ * The real engines as production reaches them: @upstash/redis → Upstash bridge → the machine's Redis, and the
+ * Neon driver → Neon proxy → a scratch database on the machine's Postgres (migrated, dropped afterwards).
+ */
+import { startNeonProxy } from '../../infra/neon-proxy/server.ts';
+import { startUpstashBridge, type UpstashBridge } from '../../infra/upstash-bridge/index.ts';
+import { createNeonDurableTier, migrateNeon } from '../../lib/tiers/durable/neon.ts';
+import type { DurableTier, TenantDirectory } from '../../lib/tiers/durable/port.ts';
+import type { HotTier } from '../../lib/tiers/hot/port.ts';
+import { createUpstashHotTier } from '../../lib/tiers/hot/upstash.ts';
+import { freePort } from './ports.ts';
+import { createScratchDatabase } from './scratch-database.ts';
+
+export interface RealEngines {
+  readonly hot: HotTier;
+  readonly durable: DurableTier & TenantDirectory;
+  /** What a Strata process would be configured with to reach the same engines. */
+  readonly env: Readonly<Record<string, string>>;
+  /** Make the hot tier unreachable (its bridge stops listening) while `work` runs, then bring it back. */
+  withHotTierDown<T>(work: () => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+}
+
+export async function startRealEngines(options: { hotTimeoutMs?: number } = {}): Promise<RealEngines> {
+  const database = await createScratchDatabase();
+  const proxy = await startNeonProxy();
+  const localProxy = `127.0.0.1:${proxy.port}`;
+  await migrateNeon({ connectionString: database.url, localProxy });
+
+  const bridgePort = await freePort();
+  let bridge: UpstashBridge | null = await startUpstashBridge({ port: bridgePort });
+  const token = bridge.token;
+  const url = bridge.url;
+  // retry: false — a failed call must surface at once so failover can be observed, not after 5 retries.
+  const hot = createUpstashHotTier({ url, token, retry: false, timeoutMs: options.hotTimeoutMs ?? 500 });
+  const durable = createNeonDurableTier({ connectionString: database.url, localProxy });
+
+  return {
+    hot,
+    durable,
+    env: {
+      UPSTASH_REDIS_REST_URL: url,
+      UPSTASH_REDIS_REST_TOKEN: token,
+      DATABASE_URL: database.url,
+      NEON_LOCAL_PROXY: localProxy,
+    },
+    async withHotTierDown(work) {
+      await bridge?.close();
+      bridge = null;
+      try {
+        return await work();
+      } finally {
+        bridge = await startUpstashBridge({ port: bridgePort, token });
+      }
+    },
+    async close() {
+      await Promise.allSettled([hot.close(), durable.close()]);
+      await bridge?.close();
+      await proxy.close();
+      await database.drop();
+    },
+  };
+}
