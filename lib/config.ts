@@ -2,7 +2,14 @@
 import * as v from 'valibot';
 
 const int = (min: number, max: number) =>
-  v.pipe(v.string(), v.trim(), v.regex(/^\d+$/, 'must be a whole number'), v.transform(Number), v.minValue(min), v.maxValue(max));
+  v.pipe(
+    v.string(),
+    v.trim(),
+    v.regex(/^\d+$/, 'must be a whole number'),
+    v.transform(Number),
+    v.minValue(min),
+    v.maxValue(max),
+  );
 
 const url = v.pipe(v.string(), v.trim(), v.url('must be a URL'));
 
@@ -38,7 +45,10 @@ const EnvSchema = v.object({
   /** How long an idempotency receipt is kept. @default 86400 */
   STRATA_IDEMPOTENCY_TTL_SECONDS: v.optional(int(60, 30 * 24 * 3600), '86400'),
   /** pino level. @default "info" */
-  STRATA_LOG_LEVEL: v.optional(v.picklist(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']), 'info'),
+  STRATA_LOG_LEVEL: v.optional(
+    v.picklist(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
+    'info',
+  ),
 });
 
 export interface Config {
@@ -82,7 +92,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   return {
     port: e.PORT,
     dataDir: e.STRATA_DATA_DIR,
-    hot: hotKind === 'upstash' ? { kind: 'upstash', ...upstash(e), timeoutMs: e.STRATA_HOT_TIMEOUT_MS } : { kind: 'memory' },
+    hot:
+      hotKind === 'upstash'
+        ? { kind: 'upstash', ...upstash(e), timeoutMs: e.STRATA_HOT_TIMEOUT_MS }
+        : { kind: 'memory' },
     durable:
       durableKind === 'neon'
         ? {
@@ -106,7 +119,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   };
 }
 
-function upstash(e: { UPSTASH_REDIS_REST_URL?: string | undefined; UPSTASH_REDIS_REST_TOKEN?: string | undefined }) {
+function upstash(e: {
+  UPSTASH_REDIS_REST_URL?: string | undefined;
+  UPSTASH_REDIS_REST_TOKEN?: string | undefined;
+}) {
   return {
     url: required(e.UPSTASH_REDIS_REST_URL, 'UPSTASH_REDIS_REST_URL', 'STRATA_HOT=upstash'),
     token: required(e.UPSTASH_REDIS_REST_TOKEN, 'UPSTASH_REDIS_REST_TOKEN', 'STRATA_HOT=upstash'),
@@ -114,6 +130,7 @@ function upstash(e: { UPSTASH_REDIS_REST_URL?: string | undefined; UPSTASH_REDIS
 }
 
 function required(value: string | undefined, name: string, because: string): string {
-  if (value === undefined) throw new ConfigError(`${name} is required with ${because}: set it, or unset ${because.split('=')[0]}`);
+  if (value === undefined)
+    throw new ConfigError(`${name} is required with ${because}: set it, or unset ${because.split('=')[0]}`);
   return value;
 }

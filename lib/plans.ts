@@ -21,10 +21,34 @@ export interface PlanPolicy {
 const DAY = 24 * 3600;
 
 export const PLANS: Readonly<Record<PlanName, PlanPolicy>> = {
-  free: { hotTtlSeconds: DAY, durableEveryVersions: null, durableCritical: false, durableAlways: false, retentionDays: 7 },
-  early: { hotTtlSeconds: 7 * DAY, durableEveryVersions: 10, durableCritical: false, durableAlways: false, retentionDays: 30 },
-  mid: { hotTtlSeconds: 7 * DAY, durableEveryVersions: 10, durableCritical: true, durableAlways: false, retentionDays: 90 },
-  enterprise: { hotTtlSeconds: 30 * DAY, durableEveryVersions: 1, durableCritical: true, durableAlways: true, retentionDays: 365 },
+  free: {
+    hotTtlSeconds: DAY,
+    durableEveryVersions: null,
+    durableCritical: false,
+    durableAlways: false,
+    retentionDays: 7,
+  },
+  early: {
+    hotTtlSeconds: 7 * DAY,
+    durableEveryVersions: 10,
+    durableCritical: false,
+    durableAlways: false,
+    retentionDays: 30,
+  },
+  mid: {
+    hotTtlSeconds: 7 * DAY,
+    durableEveryVersions: 10,
+    durableCritical: true,
+    durableAlways: false,
+    retentionDays: 90,
+  },
+  enterprise: {
+    hotTtlSeconds: 30 * DAY,
+    durableEveryVersions: 1,
+    durableCritical: true,
+    durableAlways: true,
+    retentionDays: 365,
+  },
 };
 
 /** Whether a save of `checkpoint` at `version` must be committed in the durable tier before it is acknowledged. */

@@ -1,7 +1,15 @@
 /** The state API's handlers: request in, reply out. They know nothing of Express or of any tier. */
 import * as v from 'valibot';
 import type { Authenticator } from '../../lib/auth/api-keys.ts';
-import { type BodyLimits, queryInt, readBody, readIdempotencyKey, readIfMatch, readQuery, readRunId } from '../../lib/http/input.ts';
+import {
+  type BodyLimits,
+  queryInt,
+  readBody,
+  readIdempotencyKey,
+  readIfMatch,
+  readQuery,
+  readRunId,
+} from '../../lib/http/input.ts';
 import { type ApiRequest, RawJson, type Reply } from '../../lib/http/types.ts';
 import {
   CompleteRequestSchema,
@@ -57,11 +65,19 @@ const CheckpointQuerySchema = v.strictObject({
   before: v.optional(queryInt(1, Number.MAX_SAFE_INTEGER)),
 });
 
-export async function getCheckpoints(request: ApiRequest, deps: StateApiDeps, params: Params): Promise<Reply> {
+export async function getCheckpoints(
+  request: ApiRequest,
+  deps: StateApiDeps,
+  params: Params,
+): Promise<Reply> {
   const caller = await callerOf(request, deps);
   const runId = readRunId(params);
   const { limit, before } = readQuery(request, CheckpointQuerySchema);
-  const page = await deps.service.listCheckpoints(caller, { runId, limit, ...(before !== undefined && { before }) });
+  const page = await deps.service.listCheckpoints(caller, {
+    runId,
+    limit,
+    ...(before !== undefined && { before }),
+  });
   return { status: 200, body: page };
 }
 

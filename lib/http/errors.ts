@@ -15,7 +15,13 @@ import type { Logger } from '../observability/logger.ts';
 import type { Reply } from './types.ts';
 
 export function errorReply(error: unknown, log: Logger): Reply {
-  const reply = (status: number, code: string, message: string, extra: Record<string, unknown> = {}, headers?: Record<string, string>): Reply => ({
+  const reply = (
+    status: number,
+    code: string,
+    message: string,
+    extra: Record<string, unknown> = {},
+    headers?: Record<string, string>,
+  ): Reply => ({
     status,
     body: { error: code, message, ...extra },
     ...(headers && { headers }),
@@ -40,9 +46,15 @@ export function errorReply(error: unknown, log: Logger): Reply {
   if (error instanceof PreconditionRequired) return reply(428, 'precondition_required', error.message);
   if (error instanceof TierUnavailable) {
     log.warn({ err: error, tier: error.tier }, 'tier unavailable');
-    return reply(503, 'unavailable', `${error.message}; nothing was acknowledged, retry`, { tier: error.tier, retryable: true }, {
-      'retry-after': '1',
-    });
+    return reply(
+      503,
+      'unavailable',
+      `${error.message}; nothing was acknowledged, retry`,
+      { tier: error.tier, retryable: true },
+      {
+        'retry-after': '1',
+      },
+    );
   }
   log.error({ err: error }, 'unexpected error');
   return reply(500, 'internal', 'an unexpected error occurred; nothing was acknowledged');

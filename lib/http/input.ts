@@ -10,7 +10,11 @@ export interface BodyLimits {
   readonly maxDepth: number;
 }
 
-export function parseWith<S extends v.GenericSchema>(schema: S, value: unknown, what: string): v.InferOutput<S> {
+export function parseWith<S extends v.GenericSchema>(
+  schema: S,
+  value: unknown,
+  what: string,
+): v.InferOutput<S> {
   const parsed = v.safeParse(schema, value);
   if (parsed.success) return parsed.output;
   const flat = v.flatten<S>(parsed.issues);
@@ -24,7 +28,11 @@ export function parseWith<S extends v.GenericSchema>(schema: S, value: unknown, 
 }
 
 /** Parse, bound and validate a JSON body. Unknown fields are refused by the (strict) schemas. */
-export function readBody<S extends v.GenericSchema>(request: ApiRequest, schema: S, limits: BodyLimits): v.InferOutput<S> {
+export function readBody<S extends v.GenericSchema>(
+  request: ApiRequest,
+  schema: S,
+  limits: BodyLimits,
+): v.InferOutput<S> {
   const contentType = request.header('content-type');
   if (contentType !== undefined && !/^application\/(.+\+)?json\b/i.test(contentType)) {
     throw new InvalidRequest(`send the body as application/json, not ${contentType}`);
@@ -43,15 +51,23 @@ export function readIfMatch(request: ApiRequest): number | undefined {
   const header = request.header('if-match');
   if (header === undefined) return undefined;
   const match = /^\s*"?(\d{1,15})"?\s*$/.exec(header);
-  if (!match) throw new InvalidRequest(`If-Match must be a version number such as "3", not ${JSON.stringify(header)}`);
+  if (!match)
+    throw new InvalidRequest(`If-Match must be a version number such as "3", not ${JSON.stringify(header)}`);
   return Number(match[1]);
 }
 
-const IdempotencyKeySchema = v.pipe(v.string(), v.minLength(1), v.maxLength(255), v.regex(/^[\x21-\x7e]+$/, 'printable ASCII without spaces'));
+const IdempotencyKeySchema = v.pipe(
+  v.string(),
+  v.minLength(1),
+  v.maxLength(255),
+  v.regex(/^[\x21-\x7e]+$/, 'printable ASCII without spaces'),
+);
 
 export function readIdempotencyKey(request: ApiRequest): string | undefined {
   const header = request.header('idempotency-key');
-  return header === undefined ? undefined : parseWith(IdempotencyKeySchema, header, 'the Idempotency-Key header');
+  return header === undefined
+    ? undefined
+    : parseWith(IdempotencyKeySchema, header, 'the Idempotency-Key header');
 }
 
 /** Query parameters as a plain object (a repeated parameter is refused), validated by `schema`. */
@@ -66,4 +82,10 @@ export function readQuery<S extends v.GenericSchema>(request: ApiRequest, schema
 
 /** A query integer: digits only, within bounds. */
 export const queryInt = (min: number, max: number) =>
-  v.pipe(v.string(), v.regex(/^\d{1,15}$/, 'must be a whole number'), v.transform(Number), v.minValue(min), v.maxValue(max));
+  v.pipe(
+    v.string(),
+    v.regex(/^\d{1,15}$/, 'must be a whole number'),
+    v.transform(Number),
+    v.minValue(min),
+    v.maxValue(max),
+  );

@@ -7,6 +7,9 @@ export function serialiseBody(body: unknown): string {
   if (!entries.some(([, value]) => value instanceof RawJson)) return JSON.stringify(body);
   const parts = entries
     .filter(([, value]) => value !== undefined)
-    .map(([key, value]) => `${JSON.stringify(key)}:${value instanceof RawJson ? value.text : JSON.stringify(value)}`);
+    .map(
+      ([key, value]) =>
+        `${JSON.stringify(key)}:${value instanceof RawJson ? value.text : JSON.stringify(value)}`,
+    );
   return `{${parts.join(',')}}`;
 }

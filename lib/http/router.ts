@@ -42,10 +42,16 @@ export class Router<Deps> {
       return {
         status: 405,
         headers: { allow: allowed.join(', ') },
-        body: { error: 'method_not_allowed', message: `${request.method} is not allowed here; use ${allowed.join(' or ')}` },
+        body: {
+          error: 'method_not_allowed',
+          message: `${request.method} is not allowed here; use ${allowed.join(' or ')}`,
+        },
       };
     }
-    return { status: 404, body: { error: 'route_not_found', message: `no route for ${request.method} ${request.path}` } };
+    return {
+      status: 404,
+      body: { error: 'route_not_found', message: `no route for ${request.method} ${request.path}` },
+    };
   }
 }
 

@@ -23,4 +23,8 @@ export interface Reply {
   readonly headers?: Readonly<Record<string, string>>;
 }
 
-export type Handler<Deps> = (request: ApiRequest, deps: Deps, params: Readonly<Record<string, string>>) => Promise<Reply>;
+export type Handler<Deps> = (
+  request: ApiRequest,
+  deps: Deps,
+  params: Readonly<Record<string, string>>,
+) => Promise<Reply>;

@@ -7,7 +7,11 @@ export interface EncodedPayload {
   readonly payload: string;
 }
 
-export function encodePayload(canonical: string, sizeBytes: number, compressAboveBytes: number): EncodedPayload {
+export function encodePayload(
+  canonical: string,
+  sizeBytes: number,
+  compressAboveBytes: number,
+): EncodedPayload {
   if (sizeBytes <= compressAboveBytes) return { encoding: 'json', payload: canonical };
   // Level 6 is zlib's default balance; agent state (JSON text, repeated keys) shrinks 3-10x.
   const compressed = gzipSync(canonical, { level: 6 }).toString('base64');

@@ -6,7 +6,8 @@ export function parseJsonBody(raw: Uint8Array | string | undefined, maxBytes: nu
   if (raw === undefined || raw.length === 0) throw new InvalidRequest('the request needs a JSON body');
   const bytes = typeof raw === 'string' ? Buffer.byteLength(raw) : raw.byteLength;
   if (bytes > maxBytes) throw new TooLarge(`the body is ${bytes} bytes; the limit is ${maxBytes}`, maxBytes);
-  const text = typeof raw === 'string' ? raw : Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength).toString('utf8');
+  const text =
+    typeof raw === 'string' ? raw : Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength).toString('utf8');
   try {
     return JSON.parse(text);
   } catch (error) {

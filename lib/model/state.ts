@@ -35,7 +35,10 @@ export const DeepAgentStateSchema = v.strictObject({
 export type DeepAgentState = v.InferOutput<typeof DeepAgentStateSchema>;
 export type StateMetadata = v.InferOutput<typeof StateMetadataSchema>;
 
-const JsonPointerSchema = v.pipe(v.string(), v.regex(/^(\/([^~]|~[01])*)*$/, 'must be a JSON Pointer (RFC 6901)'));
+const JsonPointerSchema = v.pipe(
+  v.string(),
+  v.regex(/^(\/([^~]|~[01])*)*$/, 'must be a JSON Pointer (RFC 6901)'),
+);
 
 /** RFC 6902 operations, strict: an operation with a stray member is refused. */
 export const PatchOperationSchema = v.variant('op', [

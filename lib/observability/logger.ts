@@ -1,5 +1,5 @@
 /** Structured JSON logs in the shape Cloud Logging reads (`severity`, `message`). */
-import { pino, type Logger } from 'pino';
+import { type Logger, pino } from 'pino';
 
 export type { Logger };
 

@@ -8,8 +8,12 @@ const DEV_TENANT = 'dev';
 
 export async function ensureDevApiKey(directory: TenantDirectory, dataDir: string): Promise<string> {
   const file = join(dataDir, 'dev-api-key');
-  const existing = await readFile(file, 'utf8').then((text) => text.trim(), () => null);
-  if (existing && (await directory.findTenantByKeyHash(hashApiKey(existing)))?.id === DEV_TENANT) return existing;
+  const existing = await readFile(file, 'utf8').then(
+    (text) => text.trim(),
+    () => null,
+  );
+  if (existing && (await directory.findTenantByKeyHash(hashApiKey(existing)))?.id === DEV_TENANT)
+    return existing;
   if (!(await directory.getTenant(DEV_TENANT))) {
     // Enterprise: every save durable, so a local run shows the whole durability contract.
     await directory.createTenant({ id: DEV_TENANT, name: 'Local development', plan: 'enterprise' });

@@ -6,7 +6,12 @@ import type { Logger } from '../observability/logger.ts';
 import { createPersistenceService } from '../service/index.ts';
 import type { Tiers } from './tiers.ts';
 
-export function stateApiDeps(config: Config, tiers: Tiers, log: Logger, now: () => number = Date.now): StateApiDeps {
+export function stateApiDeps(
+  config: Config,
+  tiers: Tiers,
+  log: Logger,
+  now: () => number = Date.now,
+): StateApiDeps {
   const service = createPersistenceService({
     hot: tiers.hot,
     durable: tiers.durable,

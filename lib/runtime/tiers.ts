@@ -25,7 +25,11 @@ export async function openTiers(config: Config): Promise<Tiers> {
 async function openHot(config: Config): Promise<HotTier> {
   if (config.hot.kind === 'upstash') {
     const { createUpstashHotTier } = await import('../tiers/hot/upstash.ts');
-    return createUpstashHotTier({ url: config.hot.url, token: config.hot.token, timeoutMs: config.hot.timeoutMs });
+    return createUpstashHotTier({
+      url: config.hot.url,
+      token: config.hot.token,
+      timeoutMs: config.hot.timeoutMs,
+    });
   }
   const { createMemoryHotTier } = await import('../tiers/hot/memory.ts');
   return createMemoryHotTier({ persistPath: join(config.dataDir, 'hot-tier.json') });

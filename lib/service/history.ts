@@ -57,7 +57,8 @@ export async function restoreVersion(
   const key: RunKey = { tenantId: caller.tenant.id, runId: input.runId };
   const target = await readVersion(deps, key, input.request.version);
   if (!target) throw new NotFound(`version ${input.request.version} of run "${input.runId}" was not found`);
-  const expectedVersion = input.request.expectedVersion ?? (await readHead(deps, caller, key))?.record.version;
+  const expectedVersion =
+    input.request.expectedVersion ?? (await readHead(deps, caller, key))?.record.version;
   if (expectedVersion === undefined) throw new NotFound(`run "${input.runId}" was not found`);
   return writeVersion(deps, caller, key, {
     state: stateOf(target.record),

@@ -1,16 +1,17 @@
 /** The persistence service: every operation of the state API, over the tier ports, knowing nothing of HTTP. */
+
+import type { RunFilter, RunPage } from '../tiers/durable/port.ts';
 import type { Caller, ServiceDeps } from './deps.ts';
 import { checkHealth } from './health.ts';
 import { listCheckpoints, restoreVersion } from './history.ts';
 import { completeRun, deleteRun } from './lifecycle.ts';
 import { loadState } from './load.ts';
 import { saveState } from './save.ts';
-import type { RunFilter, RunPage } from '../tiers/durable/port.ts';
 
 export type { Caller, ServiceDeps, ServiceSettings } from './deps.ts';
-export type { LoadedState } from './load.ts';
-export type { CheckpointPage } from './history.ts';
 export type { PersistenceHealth } from './health.ts';
+export type { CheckpointPage } from './history.ts';
+export type { LoadedState } from './load.ts';
 export type { SaveInput } from './save.ts';
 
 type Operation<I, O> = (deps: ServiceDeps, caller: Caller, input: I) => Promise<O>;
@@ -28,7 +29,8 @@ export function createPersistenceService(deps: ServiceDeps) {
     restore: bind(deps, restoreVersion),
     complete: bind(deps, completeRun),
     delete: bind(deps, deleteRun),
-    listRuns: (caller: Caller, filter: RunFilter): Promise<RunPage> => deps.durable.listRuns(caller.tenant.id, filter),
+    listRuns: (caller: Caller, filter: RunFilter): Promise<RunPage> =>
+      deps.durable.listRuns(caller.tenant.id, filter),
     health: () => checkHealth(deps),
   };
 }

@@ -25,7 +25,10 @@ export async function completeRun(
       run: { ...runFieldsOf(state), status: input.request.status },
     });
     if (committed.status === 'conflict') {
-      deps.log.warn({ runId: key.runId, currentVersion: committed.currentVersion }, 'completing an older head');
+      deps.log.warn(
+        { runId: key.runId, currentVersion: committed.currentVersion },
+        'completing an older head',
+      );
     }
   }
   const metadata = { ...state.metadata, ...input.request.metadata };
@@ -42,7 +45,11 @@ export async function completeRun(
 }
 
 /** Remove a run from every tier. A run that no tier holds answers NotFound. */
-export async function deleteRun(deps: ServiceDeps, caller: Caller, input: { readonly runId: string }): Promise<void> {
+export async function deleteRun(
+  deps: ServiceDeps,
+  caller: Caller,
+  input: { readonly runId: string },
+): Promise<void> {
   const key: RunKey = { tenantId: caller.tenant.id, runId: input.runId };
   const hotCopy = await tryHot(deps, key);
   const [, hadDurable] = await Promise.all([deps.hot.delete(key), deps.durable.deleteRun(key)]);

@@ -23,9 +23,14 @@ export async function loadState(
 ): Promise<LoadedState> {
   const key: RunKey = { tenantId: caller.tenant.id, runId: input.runId };
   const found =
-    input.version === undefined ? await readHead(deps, caller, key) : await readVersion(deps, key, input.version);
+    input.version === undefined
+      ? await readHead(deps, caller, key)
+      : await readVersion(deps, key, input.version);
   if (!found) {
-    const what = input.version === undefined ? `run "${input.runId}"` : `version ${input.version} of run "${input.runId}"`;
+    const what =
+      input.version === undefined
+        ? `run "${input.runId}"`
+        : `version ${input.version} of run "${input.runId}"`;
     throw new NotFound(`${what} was not found`);
   }
   const { record, servedBy } = found;

@@ -10,7 +10,12 @@ export function applyStatePatch(base: DeepAgentState, operations: readonly Patch
   let patched: unknown;
   try {
     // validate=true checks every operation before applying; the base is cloned so a failure leaves it intact.
-    patched = applyPatch(structuredClone(base), operations as fastJsonPatch.Operation[], true, true).newDocument;
+    patched = applyPatch(
+      structuredClone(base),
+      operations as fastJsonPatch.Operation[],
+      true,
+      true,
+    ).newDocument;
   } catch (error) {
     if (error instanceof JsonPatchError) {
       const where = `operation ${error.index ?? '?'}`;

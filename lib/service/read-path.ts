@@ -38,11 +38,7 @@ export async function readHead(deps: ServiceDeps, caller: Caller, key: RunKey): 
 }
 
 /** One version of a run. The hot tier holds only the head, so older versions come from below. */
-export async function readVersion(
-  deps: ServiceDeps,
-  key: RunKey,
-  version: number,
-): Promise<Found | null> {
+export async function readVersion(deps: ServiceDeps, key: RunKey, version: number): Promise<Found | null> {
   const hot = await tryHot(deps, key);
   if (hot?.version === version) return { record: hot, servedBy: 'hot' };
   const durable = await deps.durable.loadVersion(key, version);

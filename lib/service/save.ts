@@ -69,7 +69,12 @@ export async function writeVersion(
   };
   const idempotency: IdempotencyWrite | undefined =
     write.idempotencyKey !== undefined && write.fingerprint !== undefined
-      ? { key: write.idempotencyKey, fingerprint: write.fingerprint, receipt, ttlSeconds: deps.settings.idempotencyTtlSeconds }
+      ? {
+          key: write.idempotencyKey,
+          fingerprint: write.fingerprint,
+          receipt,
+          ttlSeconds: deps.settings.idempotencyTtlSeconds,
+        }
       : undefined;
   const fields = runFieldsOf(write.state);
   const hotOptions = {
@@ -107,10 +112,16 @@ async function commitDurably(
 ): Promise<SaveReceipt> {
   const revert = () =>
     deps.hot.revert(key, record.version, record.hash, idempotency?.key).catch((error: unknown) => {
-      deps.log.error({ err: error, runId: key.runId, version: record.version }, 'revert of the hot write failed');
+      deps.log.error(
+        { err: error, runId: key.runId, version: record.version },
+        'revert of the hot write failed',
+      );
     });
   try {
-    const committed = await deps.durable.commit(key, record, { run: fields, ...(idempotency && { idempotency }) });
+    const committed = await deps.durable.commit(key, record, {
+      run: fields,
+      ...(idempotency && { idempotency }),
+    });
     switch (committed.status) {
       case 'committed':
         return receipt;
@@ -161,7 +172,12 @@ function resolveExpectedVersion(request: StatePersistenceRequest, ifMatch: numbe
   return expected;
 }
 
-async function patchedState(deps: ServiceDeps, caller: Caller, key: RunKey, request: StatePersistenceRequest) {
+async function patchedState(
+  deps: ServiceDeps,
+  caller: Caller,
+  key: RunKey,
+  request: StatePersistenceRequest,
+) {
   const baseVersion = request.baseVersion!;
   const base = await readVersion(deps, key, baseVersion);
   if (!base) {

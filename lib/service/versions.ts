@@ -39,7 +39,10 @@ export function stateOf(record: StoredVersion): DeepAgentState {
 export function validateState(candidate: unknown): DeepAgentState {
   const parsed = v.safeParse(DeepAgentStateSchema, candidate);
   if (!parsed.success) {
-    throw new InvalidRequest('the patched state is not a valid DeepAgentState', v.flatten(parsed.issues).nested);
+    throw new InvalidRequest(
+      'the patched state is not a valid DeepAgentState',
+      v.flatten(parsed.issues).nested,
+    );
   }
   return parsed.output;
 }

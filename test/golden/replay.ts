@@ -17,7 +17,14 @@ interface Expectation {
 }
 
 type Step =
-  | { do: 'save'; run: string; body: unknown; headers?: Record<string, string>; idempotencyKey?: string; expect: Expectation }
+  | {
+      do: 'save';
+      run: string;
+      body: unknown;
+      headers?: Record<string, string>;
+      idempotencyKey?: string;
+      expect: Expectation;
+    }
   | { do: 'load'; run: string; version?: number; expect: Expectation }
   | { do: 'checkpoints'; run: string; expect: Expectation }
   | { do: 'restore'; run: string; body: unknown; expect: Expectation }
@@ -51,7 +58,10 @@ export async function replay(strata: StrataFixture, flow: GoldenFlow): Promise<n
     if (want.runStatus !== undefined) expect(body.status, label).toBe(want.runStatus);
     if (want.durableVersion !== undefined) expect(body.durableVersion, label).toBe(want.durableVersion);
     if (want.versions !== undefined) {
-      expect(body.checkpoints.map((c: { version: number }) => c.version), label).toEqual(want.versions);
+      expect(
+        body.checkpoints.map((c: { version: number }) => c.version),
+        label,
+      ).toEqual(want.versions);
     }
     if (want.runs !== undefined) {
       expect(body.runs.map((r: { runId: string }) => r.runId).sort(), label).toEqual([...want.runs].sort());
@@ -68,7 +78,10 @@ function perform(strata: StrataFixture, apiKey: string, step: Step) {
         ...(step.idempotencyKey && { 'idempotency-key': step.idempotencyKey }),
       });
     case 'load':
-      return strata.get(apiKey, `/v1/runs/${step.run}/state${step.version ? `?version=${step.version}` : ''}`);
+      return strata.get(
+        apiKey,
+        `/v1/runs/${step.run}/state${step.version ? `?version=${step.version}` : ''}`,
+      );
     case 'checkpoints':
       return strata.get(apiKey, `/v1/runs/${step.run}/checkpoints`);
     case 'restore':

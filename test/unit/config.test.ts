@@ -19,7 +19,11 @@ describe('loadConfig', () => {
       STRATA_EPHEMERAL_PATHS: '/data/a, /data/b',
     });
     expect(config.hot).toMatchObject({ kind: 'upstash', url: 'https://eu1.upstash.io', token: 't' });
-    expect(config.durable).toMatchObject({ kind: 'neon', connectionString: 'postgres://u:p@host/db', localProxy: null });
+    expect(config.durable).toMatchObject({
+      kind: 'neon',
+      connectionString: 'postgres://u:p@host/db',
+      localProxy: null,
+    });
     expect(config.ephemeralPaths).toEqual(['/data/a', '/data/b']);
   });
 

@@ -18,7 +18,10 @@ const request = (method: string, path: string): ApiRequest => ({
 
 describe('Router', () => {
   const router = new Router<string>()
-    .on('GET', '/v1/runs/:runId/state', async (_req, deps, params) => ({ status: 200, body: { deps, params } }))
+    .on('GET', '/v1/runs/:runId/state', async (_req, deps, params) => ({
+      status: 200,
+      body: { deps, params },
+    }))
     .on('PUT', '/v1/runs/:runId/state', async () => ({ status: 201 }));
 
   it('matches patterns and decodes parameters', async () => {
@@ -34,13 +37,17 @@ describe('Router', () => {
   });
 
   it('refuses broken percent-encoding as a bad request', async () => {
-    await expect(router.dispatch(request('GET', '/v1/runs/%E0%A4%A/state'), 'd')).rejects.toBeInstanceOf(InvalidRequest);
+    await expect(router.dispatch(request('GET', '/v1/runs/%E0%A4%A/state'), 'd')).rejects.toBeInstanceOf(
+      InvalidRequest,
+    );
   });
 });
 
 describe('serialiseBody', () => {
   it('splices raw JSON without re-serialising it', () => {
-    expect(serialiseBody({ a: 1, state: new RawJson('{"x":[1,2]}'), skip: undefined })).toBe('{"a":1,"state":{"x":[1,2]}}');
+    expect(serialiseBody({ a: 1, state: new RawJson('{"x":[1,2]}'), skip: undefined })).toBe(
+      '{"a":1,"state":{"x":[1,2]}}',
+    );
     expect(JSON.parse(serialiseBody({ s: new RawJson('"é"') }))).toEqual({ s: 'é' });
     expect(serialiseBody([1])).toBe('[1]');
   });
@@ -58,7 +65,10 @@ describe('errorReply', () => {
       headers: { 'retry-after': '1' },
     });
     expect(errorReply(new Unauthorized('no'), silentLogger).status).toBe(401);
-    expect(errorReply(new Error('boom'), silentLogger)).toMatchObject({ status: 500, body: { error: 'internal' } });
+    expect(errorReply(new Error('boom'), silentLogger)).toMatchObject({
+      status: 500,
+      body: { error: 'internal' },
+    });
   });
 });
 

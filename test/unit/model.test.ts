@@ -10,7 +10,9 @@ const state = { agentName: 'a', status: 'running', step: 0, data: {} };
 
 describe('canonical JSON and hash', () => {
   it('orders keys and ignores formatting, so equal states hash equally', () => {
-    expect(canonicalJson({ b: 1, a: { d: [1, { z: 0, y: 1 }], c: 'é' } })).toBe('{"a":{"c":"é","d":[1,{"y":1,"z":0}]},"b":1}');
+    expect(canonicalJson({ b: 1, a: { d: [1, { z: 0, y: 1 }], c: 'é' } })).toBe(
+      '{"a":{"c":"é","d":[1,{"y":1,"z":0}]},"b":1}',
+    );
     expect(contentHash({ x: 1, y: [2] })).toBe(contentHash(JSON.parse('{ "y": [2], "x": 1.0 }')));
     expect(contentHash({ x: 1 })).not.toBe(contentHash({ x: 2 }));
   });
@@ -25,7 +27,9 @@ describe('payload codec', () => {
   it('keeps small payloads as JSON and compresses large ones losslessly', () => {
     const small = canonicalJson({ a: 1 });
     expect(encodePayload(small, small.length, 100)).toEqual({ encoding: 'json', payload: small });
-    const big = canonicalJson({ items: Array.from({ length: 500 }, (_, i) => ({ i, text: 'lorem ipsum ✓' })) });
+    const big = canonicalJson({
+      items: Array.from({ length: 500 }, (_, i) => ({ i, text: 'lorem ipsum ✓' })),
+    });
     const encoded = encodePayload(big, Buffer.byteLength(big), 1024);
     expect(encoded.encoding).toBe('gzip-base64');
     expect(encoded.payload.length).toBeLessThan(big.length / 3);
@@ -33,7 +37,9 @@ describe('payload codec', () => {
   });
 
   it('keeps payloads that base64 would grow as JSON', () => {
-    const noise = JSON.stringify(Buffer.from(Array.from({ length: 3000 }, () => Math.floor(Math.random() * 256))).toString('base64'));
+    const noise = JSON.stringify(
+      Buffer.from(Array.from({ length: 3000 }, () => Math.floor(Math.random() * 256))).toString('base64'),
+    );
     expect(encodePayload(noise, noise.length, 10).encoding).toBe('json');
   });
 });

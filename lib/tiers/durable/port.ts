@@ -89,7 +89,10 @@ export interface DurableTier {
   /** Record the final status, cost and tokens. Null when the run does not exist. */
   complete(key: RunKey, completion: Completion): Promise<RunSummary | null>;
   /** A receipt stored by `commit`, for an idempotent retry that reaches the durable tier first. */
-  getReceipt(key: RunKey, idempotencyKey: string): Promise<{ fingerprint: string; receipt: SaveReceipt } | null>;
+  getReceipt(
+    key: RunKey,
+    idempotencyKey: string,
+  ): Promise<{ fingerprint: string; receipt: SaveReceipt } | null>;
   /** Remove the run, its checkpoints and receipts. Resolves to whether it existed. */
   deleteRun(key: RunKey): Promise<boolean>;
   ping(): Promise<void>;
