@@ -1,0 +1,138 @@
+/**
+ * Issue 2 figures: a hot save, a CRITICAL save and a load through the persistence service, each beside the
+ * raw-client baseline for the same payload over the same bridges, in the same run.
+ *   hot save      ↔ raw @upstash/redis SET
+ *   CRITICAL save ↔ raw SET + raw Neon-driver INSERT (what the contract needs: one Redis write, one Postgres commit)
+ *   load (hot)    ↔ raw @upstash/redis GET
+ *   load (durable, hot copy gone) ↔ raw GET that misses + raw Neon-driver SELECT
+ */
+import { randomUUID } from 'node:crypto';
+import { neon } from '@neondatabase/serverless';
+import { Redis } from '@upstash/redis';
+import { canonicalJson } from '../lib/model/canonical.ts';
+import { silentLogger } from '../lib/observability/logger.ts';
+import { type Caller, createPersistenceService } from '../lib/service/index.ts';
+import { startRealEngines } from '../test/support/real-engines.ts';
+import { agentState } from './payloads.ts';
+import { type Comparison, printComparisons, sample, sampleTimed } from './stats.ts';
+
+export async function benchCore(options: { iterations: number }): Promise<void> {
+  const engines = await startRealEngines({ hotTimeoutMs: 5000 });
+  try {
+    const service = createPersistenceService({
+      hot: engines.hot,
+      durable: engines.durable,
+      log: silentLogger,
+      now: Date.now,
+      settings: {
+        limits: { maxStateBytes: 8 * 1024 * 1024, maxDepth: 64 },
+        compressAboveBytes: 8192,
+        ephemeralPaths: [],
+        idempotencyTtlSeconds: 86_400,
+      },
+    });
+    const tenant = await engines.durable.createTenant({
+      id: `bench-${randomUUID()}`,
+      name: 'bench',
+      plan: 'mid',
+    });
+    const caller: Caller = { tenant };
+    const redis = new Redis({
+      url: engines.env.UPSTASH_REDIS_REST_URL!,
+      token: engines.env.UPSTASH_REDIS_REST_TOKEN!,
+      automaticDeserialization: false,
+    });
+    const sql = neon(engines.env.DATABASE_URL!);
+    await sql`CREATE TABLE IF NOT EXISTS bench_raw (id text, version int, payload text, PRIMARY KEY (id, version))`;
+
+    for (const size of [1024, 64 * 1024]) {
+      const n = size > 4096 ? Math.max(50, Math.floor(options.iterations / 2)) : options.iterations;
+      const state = agentState(size);
+      const payload = canonicalJson(state);
+      const label = `${Math.round(size / 1024)} KB`;
+
+      const rawKey = `bench:raw:${randomUUID()}`;
+      const rawSet = await sample(n, () => redis.set(rawKey, payload, { ex: 3600 }));
+      const rawGet = await sample(n, () => redis.get(rawKey));
+      const rawId = randomUUID();
+      let rawVersion = 0;
+      const rawInsert = await sample(
+        n,
+        () =>
+          sql`INSERT INTO bench_raw (id, version, payload) VALUES (${rawId}, ${++rawVersion}, ${payload})`,
+      );
+      const missingKey = `bench:missing:${randomUUID()}`;
+      const rawMissThenSelect = await sample(n, async () => {
+        await redis.get(missingKey);
+        await sql`SELECT payload FROM bench_raw WHERE id = ${rawId} AND version = ${rawVersion}`;
+      });
+      let rawBoth = 100_000;
+      const rawSetInsert = await sample(n, async () => {
+        await redis.set(rawKey, payload, { ex: 3600 });
+        await sql`INSERT INTO bench_raw (id, version, payload) VALUES (${rawId}, ${++rawBoth}, ${payload})`;
+      });
+
+      const hotRun = `bench-hot-${randomUUID()}`;
+      let hotVersion = 0;
+      const hotSave = await sample(n, () =>
+        service.save(caller, {
+          runId: hotRun,
+          request: {
+            checkpoint: 'AUTO',
+            state: { ...state, step: hotVersion + 1 },
+            expectedVersion: hotVersion++,
+          },
+        }),
+      );
+      const load = await sample(n, () => service.load(caller, { runId: hotRun }));
+
+      const criticalRun = `bench-critical-${randomUUID()}`;
+      let criticalVersion = 0;
+      const criticalSave = await sample(n, () =>
+        service.save(caller, {
+          runId: criticalRun,
+          request: {
+            checkpoint: 'CRITICAL',
+            state: { ...state, step: criticalVersion + 1 },
+            expectedVersion: criticalVersion++,
+          },
+        }),
+      );
+      const key = { tenantId: tenant.id, runId: criticalRun };
+      // The hot copy is removed before each (timed) load, so the service must fail over to Postgres: the
+      // figure is a hot miss (one HGETALL) plus the durable read.
+      const durableLoad = await sampleTimed(Math.min(n, 100), async () => {
+        await engines.hot.delete(key);
+        const started = performance.now();
+        await service.load(caller, { runId: criticalRun });
+        return performance.now() - started;
+      });
+
+      const rows: Comparison[] = [
+        { name: `hot save (AUTO) ${label}`, measured: hotSave, baselineName: 'raw SET', baseline: rawSet },
+        {
+          name: `CRITICAL save ${label}`,
+          measured: criticalSave,
+          baselineName: 'raw SET + raw INSERT',
+          baseline: rawSetInsert,
+        },
+        { name: `load from hot ${label}`, measured: load, baselineName: 'raw GET', baseline: rawGet },
+        {
+          name: `load failover→durable ${label}`,
+          measured: durableLoad,
+          baselineName: 'raw GET (miss) + raw SELECT',
+          baseline: rawMissThenSelect,
+        },
+      ];
+      printComparisons(
+        `Persistence service vs raw clients, ${label} state, n=${n} sequential (loopback bridges)`,
+        rows,
+      );
+      console.log(
+        `  raw INSERT alone: p50 ${rawInsert.p50.toFixed(2)} ms, p99 ${rawInsert.p99.toFixed(2)} ms`,
+      );
+    }
+  } finally {
+    await engines.close();
+  }
+}
