@@ -1,0 +1,93 @@
+/**
+ * The cost of a save in round trips, counted on the wire (every request the production clients send goes
+ * through fetch): an AUTO save is ONE Redis request; a CRITICAL save adds ONE Postgres request.
+ */
+import { randomUUID } from 'node:crypto';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { silentLogger } from '../../lib/observability/logger.ts';
+import { type Caller, createPersistenceService, type PersistenceService } from '../../lib/service/index.ts';
+import { type RealEngines, startRealEngines } from '../support/real-engines.ts';
+
+let engines: RealEngines;
+let service: PersistenceService;
+let caller: Caller;
+const realFetch = globalThis.fetch;
+const seen: string[] = [];
+
+beforeAll(async () => {
+  engines = await startRealEngines();
+  service = createPersistenceService({
+    hot: engines.hot,
+    durable: engines.durable,
+    log: silentLogger,
+    now: Date.now,
+    settings: { limits: { maxStateBytes: 1 << 20, maxDepth: 64 }, compressAboveBytes: 8192, ephemeralPaths: [], idempotencyTtlSeconds: 60 },
+  });
+  caller = { tenant: await engines.durable.createTenant({ id: `t-${randomUUID()}`, name: 'rt', plan: 'mid' }) };
+});
+afterAll(async () => engines?.close());
+afterEach(() => {
+  globalThis.fetch = realFetch;
+});
+
+/** Counts the requests sent to the hot tier (Upstash REST) and to the durable tier (Neon /sql) during `work`. */
+async function countRequests(work: () => Promise<unknown>) {
+  seen.length = 0;
+  globalThis.fetch = (input, init) => {
+    seen.push(String(input instanceof Request ? input.url : input));
+    return realFetch(input, init);
+  };
+  try {
+    await work();
+  } finally {
+    globalThis.fetch = realFetch;
+  }
+  const hotUrl = engines.env.UPSTASH_REDIS_REST_URL!;
+  return {
+    hot: seen.filter((url) => url.startsWith(hotUrl)).length,
+    durable: seen.filter((url) => url.includes('/sql')).length,
+    total: seen.length,
+  };
+}
+
+const state = (step: number) => ({ agentName: 'rt', status: 'running' as const, step, data: { step } });
+
+describe('round trips per operation', () => {
+  it('an AUTO save is one Redis request and nothing else', async () => {
+    const runId = `rt-${randomUUID()}`;
+    await service.save(caller, { runId, request: { checkpoint: 'AUTO', state: state(1), expectedVersion: 0 } });
+    const counts = await countRequests(() =>
+      service.save(caller, { runId, request: { checkpoint: 'AUTO', state: state(2), expectedVersion: 1 } }),
+    );
+    expect(counts).toEqual({ hot: 1, durable: 0, total: 1 });
+  });
+
+  it('an AUTO save with an Idempotency-Key is still one Redis request', async () => {
+    const runId = `rt-${randomUUID()}`;
+    await service.save(caller, { runId, request: { checkpoint: 'AUTO', state: state(1), expectedVersion: 0 } });
+    const counts = await countRequests(() =>
+      service.save(caller, {
+        runId,
+        idempotencyKey: 'k',
+        request: { checkpoint: 'AUTO', state: state(2), expectedVersion: 1 },
+      }),
+    );
+    expect(counts).toEqual({ hot: 1, durable: 0, total: 1 });
+  });
+
+  it('a CRITICAL save adds exactly one Postgres request', async () => {
+    const runId = `rt-${randomUUID()}`;
+    await service.save(caller, { runId, request: { checkpoint: 'CRITICAL', state: state(1), expectedVersion: 0 } });
+    const counts = await countRequests(() =>
+      service.save(caller, { runId, request: { checkpoint: 'CRITICAL', state: state(2), expectedVersion: 1 } }),
+    );
+    expect(counts).toEqual({ hot: 1, durable: 1, total: 2 });
+  });
+
+  it('a load from the hot tier is one Redis request', async () => {
+    const runId = `rt-${randomUUID()}`;
+    await service.save(caller, { runId, request: { checkpoint: 'AUTO', state: state(1), expectedVersion: 0 } });
+    const counts = await countRequests(() => service.load(caller, { runId }));
+    expect(counts).toEqual({ hot: 1, durable: 0, total: 1 });
+  });
+});
