@@ -14,7 +14,10 @@ const bridge = await startUpstashBridge({
   port: Number(process.env.UPSTASH_BRIDGE_PORT ?? 8079),
   ...(process.env.UPSTASH_REDIS_REST_TOKEN && { token: process.env.UPSTASH_REDIS_REST_TOKEN }),
 });
-const proxy = await startNeonProxy({ port: Number(process.env.NEON_PROXY_PORT ?? 4444), allowedTargets: [postgres] });
+const proxy = await startNeonProxy({
+  port: Number(process.env.NEON_PROXY_PORT ?? 4444),
+  allowedTargets: [postgres],
+});
 
 console.log(`Bridges up (Ctrl-C to stop). In another shell:
 

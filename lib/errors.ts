@@ -82,3 +82,8 @@ export class InvalidState extends Error {
 export class PatchTestFailed extends Error {
   override readonly name = 'PatchTestFailed';
 }
+
+/** The caller is authenticated but not allowed (e.g. a scheduler token from an unexpected service account). */
+export class Forbidden extends Error {
+  override readonly name = 'Forbidden';
+}

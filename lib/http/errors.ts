@@ -1,5 +1,6 @@
 /** The one place where errors become HTTP: a stable `error` code, a message for people, and useful fields. */
 import {
+  Forbidden,
   IdempotencyMismatch,
   InvalidRequest,
   InvalidState,
@@ -32,6 +33,7 @@ export function errorReply(error: unknown, log: Logger): Reply {
   if (error instanceof Unauthorized) {
     return reply(401, 'unauthorized', error.message, {}, { 'www-authenticate': 'Bearer realm="strata"' });
   }
+  if (error instanceof Forbidden) return reply(403, 'forbidden', error.message);
   if (error instanceof NotFound) return reply(404, 'not_found', error.message);
   if (error instanceof VersionConflict) {
     return reply(409, 'version_conflict', error.message, {

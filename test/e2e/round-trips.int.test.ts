@@ -21,9 +21,16 @@ beforeAll(async () => {
     durable: engines.durable,
     log: silentLogger,
     now: Date.now,
-    settings: { limits: { maxStateBytes: 1 << 20, maxDepth: 64 }, compressAboveBytes: 8192, ephemeralPaths: [], idempotencyTtlSeconds: 60 },
+    settings: {
+      limits: { maxStateBytes: 1 << 20, maxDepth: 64 },
+      compressAboveBytes: 8192,
+      ephemeralPaths: [],
+      idempotencyTtlSeconds: 60,
+    },
   });
-  caller = { tenant: await engines.durable.createTenant({ id: `t-${randomUUID()}`, name: 'rt', plan: 'mid' }) };
+  caller = {
+    tenant: await engines.durable.createTenant({ id: `t-${randomUUID()}`, name: 'rt', plan: 'mid' }),
+  };
 });
 afterAll(async () => engines?.close());
 afterEach(() => {
@@ -55,7 +62,10 @@ const state = (step: number) => ({ agentName: 'rt', status: 'running' as const, 
 describe('round trips per operation', () => {
   it('an AUTO save is one Redis request and nothing else', async () => {
     const runId = `rt-${randomUUID()}`;
-    await service.save(caller, { runId, request: { checkpoint: 'AUTO', state: state(1), expectedVersion: 0 } });
+    await service.save(caller, {
+      runId,
+      request: { checkpoint: 'AUTO', state: state(1), expectedVersion: 0 },
+    });
     const counts = await countRequests(() =>
       service.save(caller, { runId, request: { checkpoint: 'AUTO', state: state(2), expectedVersion: 1 } }),
     );
@@ -64,7 +74,10 @@ describe('round trips per operation', () => {
 
   it('an AUTO save with an Idempotency-Key is still one Redis request', async () => {
     const runId = `rt-${randomUUID()}`;
-    await service.save(caller, { runId, request: { checkpoint: 'AUTO', state: state(1), expectedVersion: 0 } });
+    await service.save(caller, {
+      runId,
+      request: { checkpoint: 'AUTO', state: state(1), expectedVersion: 0 },
+    });
     const counts = await countRequests(() =>
       service.save(caller, {
         runId,
@@ -77,16 +90,25 @@ describe('round trips per operation', () => {
 
   it('a CRITICAL save adds exactly one Postgres request', async () => {
     const runId = `rt-${randomUUID()}`;
-    await service.save(caller, { runId, request: { checkpoint: 'CRITICAL', state: state(1), expectedVersion: 0 } });
+    await service.save(caller, {
+      runId,
+      request: { checkpoint: 'CRITICAL', state: state(1), expectedVersion: 0 },
+    });
     const counts = await countRequests(() =>
-      service.save(caller, { runId, request: { checkpoint: 'CRITICAL', state: state(2), expectedVersion: 1 } }),
+      service.save(caller, {
+        runId,
+        request: { checkpoint: 'CRITICAL', state: state(2), expectedVersion: 1 },
+      }),
     );
     expect(counts).toEqual({ hot: 1, durable: 1, total: 2 });
   });
 
   it('a load from the hot tier is one Redis request', async () => {
     const runId = `rt-${randomUUID()}`;
-    await service.save(caller, { runId, request: { checkpoint: 'AUTO', state: state(1), expectedVersion: 0 } });
+    await service.save(caller, {
+      runId,
+      request: { checkpoint: 'AUTO', state: state(1), expectedVersion: 0 },
+    });
     const counts = await countRequests(() => service.load(caller, { runId }));
     expect(counts).toEqual({ hot: 1, durable: 0, total: 1 });
   });
