@@ -44,6 +44,32 @@ const EnvSchema = v.object({
   STRATA_EPHEMERAL_PATHS: v.optional(v.string(), ''),
   /** How long an idempotency receipt is kept. @default 86400 */
   STRATA_IDEMPOTENCY_TTL_SECONDS: v.optional(int(60, 30 * 24 * 3600), '86400'),
+  /** Archive backend. @default "clickhouse" when CLICKHOUSE_URL is set, else "chdb" (embedded, dev only) */
+  STRATA_ARCHIVE: v.optional(v.picklist(['clickhouse', 'chdb', 'none'])),
+  /** ClickHouse HTTP(S) URL, e.g. https://xyz.clickhouse.cloud:8443 */
+  CLICKHOUSE_URL: v.optional(url),
+  /** @default "default" */
+  CLICKHOUSE_USER: v.optional(v.string(), 'default'),
+  /** @default "" */
+  CLICKHOUSE_PASSWORD: v.optional(v.string(), ''),
+  /** @default "strata" */
+  CLICKHOUSE_DATABASE: v.optional(v.pipe(v.string(), v.regex(/^\w+$/, 'letters, digits and _')), 'strata'),
+  /** Per-call timeout of the archive. @default 10000 */
+  STRATA_ARCHIVE_TIMEOUT_MS: v.optional(int(100, 600_000), '10000'),
+  /** Runs per archive batch. @default 1000 */
+  STRATA_ARCHIVE_BATCH_SIZE: v.optional(int(1, 100_000), '1000'),
+  /** How long an archiver holds a batch before another may retry it. @default 300 */
+  STRATA_ARCHIVE_LEASE_SECONDS: v.optional(int(5, 86_400), '300'),
+  /** How long a completed, archived run keeps its hot copy. @default 3600 */
+  STRATA_HOT_RETENTION_SECONDS: v.optional(int(0, 90 * 86_400), '3600'),
+  /** How long checkpoints stay in the durable tier (archived runs; old checkpoints of long runs). @default 30 */
+  STRATA_DURABLE_RETENTION_DAYS: v.optional(int(1, 3650), '30'),
+  /** A run not updated for this long and never completed is closed as failed (then archived). @default 168 */
+  STRATA_ABANDON_AFTER_HOURS: v.optional(int(1, 24 * 3650), '168'),
+  /** Audience of Cloud Scheduler's OIDC tokens: the scheduled function's URL. */
+  STRATA_SCHEDULER_AUDIENCE: v.optional(url),
+  /** Comma-separated service-account e-mails allowed to trigger scheduled functions. @default "" */
+  STRATA_SCHEDULER_EMAILS: v.optional(v.string(), ''),
   /** pino level. @default "info" */
   STRATA_LOG_LEVEL: v.optional(
     v.picklist(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
@@ -70,6 +96,25 @@ export interface Config {
     readonly maxStateBytes: number;
     readonly maxDepth: number;
   };
+  readonly archive:
+    | { readonly kind: 'none' }
+    | { readonly kind: 'chdb' }
+    | {
+        readonly kind: 'clickhouse';
+        readonly url: string;
+        readonly username: string;
+        readonly password: string;
+        readonly database: string;
+        readonly timeoutMs: number;
+      };
+  readonly lifecycle: {
+    readonly archiveBatchSize: number;
+    readonly archiveLeaseMs: number;
+    readonly hotRetentionMs: number;
+    readonly durableRetentionMs: number;
+    readonly abandonAfterMs: number;
+  };
+  readonly scheduler: { readonly audience: string | null; readonly allowedEmails: readonly string[] };
   readonly compressAboveBytes: number;
   readonly ephemeralPaths: readonly string[];
   readonly idempotencyTtlSeconds: number;
@@ -110,14 +155,42 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       maxStateBytes: e.STRATA_MAX_STATE_BYTES,
       maxDepth: e.STRATA_MAX_DEPTH,
     },
+    archive: archiveConfig(e),
+    lifecycle: {
+      archiveBatchSize: e.STRATA_ARCHIVE_BATCH_SIZE,
+      archiveLeaseMs: e.STRATA_ARCHIVE_LEASE_SECONDS * 1000,
+      hotRetentionMs: e.STRATA_HOT_RETENTION_SECONDS * 1000,
+      durableRetentionMs: e.STRATA_DURABLE_RETENTION_DAYS * 86_400_000,
+      abandonAfterMs: e.STRATA_ABANDON_AFTER_HOURS * 3_600_000,
+    },
+    scheduler: { audience: e.STRATA_SCHEDULER_AUDIENCE ?? null, allowedEmails: list(e.STRATA_SCHEDULER_EMAILS) },
     compressAboveBytes: e.STRATA_COMPRESS_ABOVE_BYTES,
-    ephemeralPaths: e.STRATA_EPHEMERAL_PATHS.split(',')
-      .map((path) => path.trim())
-      .filter((path) => path.length > 0),
+    ephemeralPaths: list(e.STRATA_EPHEMERAL_PATHS),
     idempotencyTtlSeconds: e.STRATA_IDEMPOTENCY_TTL_SECONDS,
     logLevel: e.STRATA_LOG_LEVEL,
   };
 }
+
+type Env = v.InferOutput<typeof EnvSchema>;
+
+function archiveConfig(e: Env): Config['archive'] {
+  const kind = e.STRATA_ARCHIVE ?? (e.CLICKHOUSE_URL ? 'clickhouse' : 'chdb');
+  if (kind !== 'clickhouse') return { kind };
+  return {
+    kind,
+    url: required(e.CLICKHOUSE_URL, 'CLICKHOUSE_URL', 'STRATA_ARCHIVE=clickhouse'),
+    username: e.CLICKHOUSE_USER,
+    password: e.CLICKHOUSE_PASSWORD,
+    database: e.CLICKHOUSE_DATABASE,
+    timeoutMs: e.STRATA_ARCHIVE_TIMEOUT_MS,
+  };
+}
+
+const list = (text: string) =>
+  text
+    .split(',')
+    .map((item) => item.trim())
+    .filter((item) => item.length > 0);
 
 function upstash(e: {
   UPSTASH_REDIS_REST_URL?: string | undefined;

@@ -121,14 +121,20 @@ describe('circuit breaker', () => {
   });
 
   it('ignores a call that settles after the circuit changed state under it', async () => {
-    const { breaker, fail } = setup({ failureThreshold: 1 });
+    const { breaker, fail, advance } = setup({ failureThreshold: 1 });
     const slow = deferred();
     const inFlight = breaker.run(() => slow.promise);
     await fail(1);
+    advance(1_000);
+    const trial = deferred();
+    const trialRun = breaker.run(() => trial.promise);
     slow.resolve('late');
     await expect(inFlight).resolves.toBe('late');
-    // The late success says nothing about the tier now: the circuit stays open.
-    expect(breaker.state()).toBe('open');
+    // Admitted before the circuit opened, it says nothing about the tier now: only the trial decides.
+    expect(breaker.snapshot()).toMatchObject({ state: 'half_open', consecutiveFailures: 1 });
+    trial.resolve('trial');
+    await trialRun;
+    expect(breaker.state()).toBe('closed');
   });
 
   it('refuses nonsense options, and survives a listener that throws', async () => {

@@ -1,0 +1,201 @@
+/**
+ * The fallback store in a local folder: one file per spooled write, written atomically. Several processes
+ * may share the folder: names are unique, `list`, `count` and `removeRun` read the folder again, and a file
+ * another process removed is simply skipped.
+ */
+import { access, constants, mkdir, readFile, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { TierUnavailable } from '../../errors.ts';
+import type { RunKey } from '../types.ts';
+import {
+  fileOf,
+  listSpoolFiles,
+  parseSpoolName,
+  removeStaleTemps,
+  runHash,
+  type SpoolFile,
+  syncDir,
+  writeAtomically,
+} from './folder-files.ts';
+import type { FallbackStore, SpooledWrite } from './port.ts';
+import { checkListPage, createSpoolIds, newestFirst } from './spool-order.ts';
+
+export interface LocalFolderFallbackOptions {
+  /** The folder that holds the spool; created when missing. Give each deployment its own. */
+  readonly dir: string;
+  /**
+   * Temp files older than this when the store opens are leftovers of a crash and are deleted.
+   * @default 60000
+   */
+  readonly staleTempMs?: number | undefined;
+  /**
+   * Clock for ids and temp-file age, in epoch ms.
+   * @default Date.now
+   */
+  readonly now?: (() => number) | undefined;
+}
+
+const FORMAT = 'strata-fallback/1';
+/** Files read at once by `list`: enough to hide latency, few enough to stay far from the fd limit. */
+const READ_BATCH = 32;
+
+const sameRun = (a: RunKey, b: RunKey) => a.tenantId === b.tenantId && a.runId === b.runId;
+
+/** Whatever the file system throws becomes TierUnavailable; our own answers pass through. */
+async function io<T>(operation: string, call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (error) {
+    if (error instanceof TierUnavailable) throw error;
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new TierUnavailable('fallback', `${operation} failed: ${reason}`, { cause: error });
+  }
+}
+
+export async function createLocalFolderFallback(options: LocalFolderFallbackOptions): Promise<FallbackStore> {
+  const { dir, staleTempMs = 60_000, now = Date.now } = options;
+  // Per run (by hash): spool id → version. It may list files another process has removed since (they are
+  // dropped when a read misses them); it never misses a file this process spooled.
+  const index = new Map<string, Map<string, number>>();
+  let closed = false;
+
+  const remember = (file: SpoolFile) => {
+    const run = index.get(file.runHash) ?? new Map<string, number>();
+    index.set(file.runHash, run.set(file.id, file.version));
+  };
+  const forget = (id: string, hash: string) => {
+    const run = index.get(hash);
+    if (run?.delete(id) && run.size === 0) index.delete(hash);
+  };
+  /** Lists the folder and adds what it finds to the index (merging, so a spool racing the scan is kept). */
+  const scan = async () => {
+    const files = await listSpoolFiles(dir);
+    for (const file of files) remember(file);
+    return files;
+  };
+  const ensureOpen = () => {
+    if (closed) throw new TierUnavailable('fallback', `the fallback store on ${dir} was closed`);
+  };
+
+  /** The write stored under `id`, or null once it is gone. */
+  async function read(id: string): Promise<SpooledWrite | null> {
+    let text: string;
+    try {
+      text = await readFile(join(dir, fileOf(id)), 'utf8');
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
+      throw error;
+    }
+    let parsed: { format?: unknown; write?: SpooledWrite } | undefined;
+    try {
+      parsed = JSON.parse(text) as typeof parsed;
+    } catch {
+      parsed = undefined;
+    }
+    if (parsed?.format !== FORMAT || parsed.write?.id !== id)
+      throw new TierUnavailable(
+        'fallback',
+        `${join(dir, fileOf(id))} is not a readable ${FORMAT} spooled write; move it out of ${dir} so the drain can continue`,
+      );
+    return parsed.write;
+  }
+
+  /** The run's writes, newest version first, that pass `accept`; stops at the first `limit`. */
+  async function findInRun(key: RunKey, accept: (version: number) => boolean, limit: number) {
+    const hash = runHash(key);
+    const candidates = [...(index.get(hash) ?? [])]
+      .map(([id, version]) => ({ id, version }))
+      .filter((c) => accept(c.version))
+      .sort(newestFirst);
+    const found: SpooledWrite[] = [];
+    for (const { id } of candidates) {
+      if (found.length >= limit) break;
+      const write = await read(id);
+      if (!write) forget(id, hash);
+      else if (sameRun(write.key, key)) found.push(write);
+    }
+    return found;
+  }
+
+  const existing = await io(`opening ${dir}`, async () => {
+    await mkdir(dir, { recursive: true });
+    await removeStaleTemps(dir, staleTempMs, now());
+    return scan();
+  });
+  const nextId = createSpoolIds(now, existing.at(-1)?.id);
+
+  return {
+    async spool(write) {
+      ensureOpen();
+      const { version } = write.record;
+      if (!Number.isSafeInteger(version) || version < 0)
+        throw new RangeError(`spool: record.version must be a non-negative integer, got ${version}`);
+      const hash = runHash(write.key);
+      const file = { id: `${nextId()}-${hash}-${version}`, runHash: hash, version };
+      const spooled: SpooledWrite = { ...write, id: file.id };
+      await io('spool', () =>
+        writeAtomically(dir, fileOf(file.id), JSON.stringify({ format: FORMAT, write: spooled })),
+      );
+      remember(file);
+      return spooled;
+    },
+    async list(page) {
+      checkListPage(page);
+      ensureOpen();
+      return io('list', async () => {
+        const { after } = page;
+        const ids = (await scan()).map((f) => f.id).filter((id) => after === undefined || id > after);
+        const out: SpooledWrite[] = [];
+        // Read ahead in batches; a file removed meanwhile (by a drain elsewhere) is skipped, not returned short.
+        for (let i = 0; i < ids.length && out.length < page.limit; i += READ_BATCH) {
+          const batch = ids.slice(i, i + Math.min(READ_BATCH, page.limit - out.length));
+          for (const write of await Promise.all(batch.map(read))) if (write) out.push(write);
+        }
+        return out;
+      });
+    },
+    async loadLatest(key) {
+      ensureOpen();
+      const [write] = await io('loadLatest', () => findInRun(key, () => true, 1));
+      return write?.record ?? null;
+    },
+    async loadVersion(key, version) {
+      ensureOpen();
+      const [write] = await io('loadVersion', () => findInRun(key, (v) => v === version, 1));
+      return write?.record ?? null;
+    },
+    async remove(id) {
+      ensureOpen();
+      // An id that is not one of ours cannot exist here, and must never become a path.
+      const file = parseSpoolName(fileOf(id));
+      if (!file) return;
+      await io('remove', () => rm(join(dir, fileOf(id)), { force: true }));
+      forget(file.id, file.runHash);
+    },
+    async removeRun(key) {
+      ensureOpen();
+      return io('removeRun', async () => {
+        await scan(); // erasure must reach what other processes spooled, too
+        const doomed = await findInRun(key, () => true, Number.POSITIVE_INFINITY);
+        for (const write of doomed) {
+          await rm(join(dir, fileOf(write.id)), { force: true });
+          forget(write.id, runHash(key));
+        }
+        // An erased run must not come back after a power cut: make the removals durable.
+        if (doomed.length > 0) await syncDir(dir);
+        return doomed.length;
+      });
+    },
+    async count() {
+      ensureOpen();
+      return io('count', async () => (await scan()).length);
+    },
+    async ping() {
+      ensureOpen();
+      await io('ping', () => access(dir, constants.R_OK | constants.W_OK | constants.X_OK));
+    },
+    async close() {
+      closed = true;
+    },
+  };
+}

@@ -1,0 +1,83 @@
+/** An in-process FallbackStore for unit tests: the semantics of the local folder, nothing kept on disk. */
+import { TierUnavailable } from '../../errors.ts';
+import type { RunKey } from '../types.ts';
+import type { FallbackStore, SpooledWrite } from './port.ts';
+import { checkListPage, createSpoolIds, newestFirst } from './spool-order.ts';
+
+export interface MemoryFallbackOptions {
+  /**
+   * Clock for the ids, in epoch ms.
+   * @default Date.now
+   */
+  readonly now?: (() => number) | undefined;
+}
+
+const sameRun = (a: RunKey, b: RunKey) => a.tenantId === b.tenantId && a.runId === b.runId;
+
+export function createMemoryFallback(options: MemoryFallbackOptions = {}): FallbackStore {
+  const nextId = createSpoolIds(options.now);
+  // A Map keeps insertion order, which is id order: ids only grow within one store.
+  const writes = new Map<string, SpooledWrite>();
+  let closed = false;
+
+  function open(): void {
+    if (closed) throw new TierUnavailable('fallback', 'the memory fallback store was closed');
+  }
+
+  function ofRun(key: RunKey): SpooledWrite[] {
+    return [...writes.values()]
+      .filter((w) => sameRun(w.key, key))
+      .sort((a, b) =>
+        newestFirst({ id: a.id, version: a.record.version }, { id: b.id, version: b.record.version }),
+      );
+  }
+
+  return {
+    async spool(write) {
+      open();
+      // A copy, so the caller's object and the spooled write never share nested state.
+      const spooled: SpooledWrite = structuredClone({ ...write, id: nextId() });
+      writes.set(spooled.id, spooled);
+      return spooled;
+    },
+    async list(page) {
+      checkListPage(page);
+      open();
+      const { after } = page;
+      const out: SpooledWrite[] = [];
+      for (const write of writes.values()) {
+        if (out.length >= page.limit) break;
+        if (after === undefined || write.id > after) out.push(write);
+      }
+      return out;
+    },
+    async loadLatest(key) {
+      open();
+      return ofRun(key)[0]?.record ?? null;
+    },
+    async loadVersion(key, version) {
+      open();
+      return ofRun(key).find((w) => w.record.version === version)?.record ?? null;
+    },
+    async remove(id) {
+      open();
+      writes.delete(id);
+    },
+    async removeRun(key) {
+      open();
+      const doomed = ofRun(key);
+      for (const write of doomed) writes.delete(write.id);
+      return doomed.length;
+    },
+    async count() {
+      open();
+      return writes.size;
+    },
+    async ping() {
+      open();
+    },
+    async close() {
+      closed = true;
+    },
+  };
+}
