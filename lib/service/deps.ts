@@ -1,6 +1,8 @@
 /** What the persistence service needs from the outside world, passed in so tests can swap any part. */
 import type { Logger } from '../observability/logger.ts';
+import type { ArchiveTier } from '../tiers/archive/port.ts';
 import type { DurableTier, Tenant } from '../tiers/durable/port.ts';
+import type { FallbackStore } from '../tiers/fallback/port.ts';
 import type { HotTier } from '../tiers/hot/port.ts';
 
 export interface ServiceSettings {
@@ -13,6 +15,10 @@ export interface ServiceSettings {
 export interface ServiceDeps {
   readonly hot: HotTier;
   readonly durable: DurableTier;
+  /** Completed runs, once archived; reads reach it after the durable tier. */
+  readonly archive?: ArchiveTier;
+  /** Last resort for writes the tiers above refuse; without one such writes are refused (503). */
+  readonly fallback?: FallbackStore;
   readonly settings: ServiceSettings;
   readonly log: Logger;
   /** Epoch milliseconds; injectable so long-running flows can be driven by a test clock. */

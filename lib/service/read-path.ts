@@ -1,6 +1,7 @@
 /**
- * The read path: hot → durable (→ archive → fallback in later tiers). A tier that is unavailable is skipped;
- * a version found below the hot tier is promoted back up so the next read is fast.
+ * The read path: hot → durable → archive → fallback. A tier that is unavailable is skipped; a version found
+ * below the hot tier is promoted back up so the next read is fast. Below the hot tier the newest version
+ * wins: a save spooled while Postgres was down is newer than Postgres' head until the drain replays it.
  */
 import { TierUnavailable } from '../errors.ts';
 import { PLANS } from '../plans.ts';
@@ -14,35 +15,78 @@ export interface Found {
   readonly servedBy: ServedBy;
 }
 
-/** The hot head, or null when the hot tier has none or cannot answer (which is logged, not thrown). */
-export async function tryHot(deps: ServiceDeps, key: RunKey): Promise<StoredVersion | null> {
+type Source = (deps: ServiceDeps, key: RunKey, version?: number) => Promise<StoredVersion | null>;
+
+/** Runs a tier read; an unavailable tier answers "not here" (and is logged) unless it is the only one left. */
+async function attempt(deps: ServiceDeps, tier: ServedBy, read: () => Promise<StoredVersion | null>) {
   try {
-    return await deps.hot.load(key);
+    return { record: await read(), error: null };
   } catch (error) {
     if (!(error instanceof TierUnavailable)) throw error;
-    deps.log.warn({ err: error, tier: 'hot' }, 'hot tier unavailable on read; failing over');
-    return null;
+    deps.log.warn({ err: error, tier }, `${tier} tier unavailable on read; failing over`);
+    return { record: null, error };
   }
+}
+
+/** The hot head, or null when the hot tier has none or cannot answer. */
+export async function tryHot(deps: ServiceDeps, key: RunKey): Promise<StoredVersion | null> {
+  return (await attempt(deps, 'hot', () => deps.hot.load(key))).record;
+}
+
+const lowerTiers: ReadonlyArray<[ServedBy, Source]> = [
+  ['durable', (d, k, v) => (v === undefined ? d.durable.loadLatest(k) : d.durable.loadVersion(k, v))],
+  [
+    'archive',
+    (d, k, v) =>
+      !d.archive
+        ? Promise.resolve(null)
+        : v === undefined
+          ? d.archive.loadLatest(k)
+          : d.archive.loadVersion(k, v),
+  ],
+  [
+    'fallback',
+    (d, k, v) =>
+      !d.fallback
+        ? Promise.resolve(null)
+        : v === undefined
+          ? d.fallback.loadLatest(k)
+          : d.fallback.loadVersion(k, v),
+  ],
+];
+
+/**
+ * The newest version (or `version`) below the hot tier. Tiers are asked in order; for the head, the fallback is
+ * always consulted too, since it may hold a newer spooled version. If every tier that could hold it failed,
+ * the failure is thrown (a 503, not a 404).
+ */
+async function readBelowHot(deps: ServiceDeps, key: RunKey, version?: number): Promise<Found | null> {
+  let best: Found | null = null;
+  let failure: TierUnavailable | null = null;
+  for (const [tier, read] of lowerTiers) {
+    if (best && (version !== undefined || tier !== 'fallback')) continue;
+    const { record, error } = await attempt(deps, tier, () => read(deps, key, version));
+    failure ??= error;
+    if (record && (!best || record.version > best.record.version)) best = { record, servedBy: tier };
+  }
+  if (!best && failure) throw failure;
+  return best;
 }
 
 /** The newest version of a run from the first tier that has it. */
 export async function readHead(deps: ServiceDeps, caller: Caller, key: RunKey): Promise<Found | null> {
   const hot = await tryHot(deps, key);
   if (hot) return { record: hot, servedBy: 'hot' };
-  const durable = await deps.durable.loadLatest(key);
-  if (durable) {
-    promote(deps, caller, key, durable);
-    return { record: durable, servedBy: 'durable' };
-  }
-  return null;
+  const found = await readBelowHot(deps, key);
+  if (found) promote(deps, caller, key, found.record);
+  return found;
 }
 
 /** One version of a run. The hot tier holds only the head, so older versions come from below. */
 export async function readVersion(deps: ServiceDeps, key: RunKey, version: number): Promise<Found | null> {
   const hot = await tryHot(deps, key);
   if (hot?.version === version) return { record: hot, servedBy: 'hot' };
-  const durable = await deps.durable.loadVersion(key, version);
-  return durable ? { record: durable, servedBy: 'durable' } : null;
+  return readBelowHot(deps, key, version);
 }
 
 /** Put a version read from a lower tier back into the hot tier, without delaying the reader. */

@@ -5,16 +5,23 @@
  * - when the plan makes this save durable, the checkpoint is then committed in Postgres before the answer;
  *   if that fails the hot write is reverted, so no 2xx is given and nothing unacknowledged stays visible.
  */
-import { IdempotencyMismatch, InvalidRequest, PreconditionRequired, VersionConflict } from '../errors.ts';
+import {
+  IdempotencyMismatch,
+  InvalidRequest,
+  PreconditionRequired,
+  TierUnavailable,
+  VersionConflict,
+} from '../errors.ts';
 import { canonicalJson, sha256Hex } from '../model/canonical.ts';
 import type { DeepAgentState, StatePersistenceRequest } from '../model/state.ts';
 import { mustBeDurable, PLANS } from '../plans.ts';
 import type { HotSaveOutcome } from '../tiers/hot/port.ts';
-import type { CheckpointType, IdempotencyWrite, RunKey, SaveReceipt, StoredVersion } from '../tiers/types.ts';
+import type { CheckpointType, IdempotencyWrite, RunKey, SaveReceipt } from '../tiers/types.ts';
 import type { Caller, ServiceDeps } from './deps.ts';
 import { applyStatePatch } from './patch.ts';
 import { readHead, readVersion } from './read-path.ts';
 import { buildVersion, runFieldsOf, stateOf } from './versions.ts';
+import { commitAfterHot, type PendingWrite, writeWithoutHot } from './write-paths.ts';
 
 export interface SaveInput {
   readonly runId: string;
@@ -83,63 +90,39 @@ export async function writeVersion(
     ...(idempotency && { idempotency }),
   };
 
-  let outcome = await deps.hot.save(key, record, hotOptions);
+  const pending: PendingWrite = { key, record, fields, receipt, idempotency };
+  let outcome: HotSaveOutcome;
   let newRun = false;
-  if (outcome.status === 'head_unknown') {
-    // No hot copy (new run, expired TTL, or a Redis that lost its data): the durable index knows the head.
+  try {
+    outcome = await deps.hot.save(key, record, hotOptions);
+    if (outcome.status === 'head_unknown') {
+      // No hot copy (new run, expired TTL, or a Redis that lost its data): the durable index knows the head.
+      const run = await deps.durable.getRun(key);
+      newRun = run === null;
+      outcome = await deps.hot.save(key, record, { ...hotOptions, knownHead: run?.durableVersion ?? 0 });
+    }
+  } catch (error) {
+    if (!(error instanceof TierUnavailable) || error.tier !== 'hot') throw error;
+    return writeWithoutHot(deps, pending);
+  }
+  if (outcome.status === 'conflict' && outcome.currentVersion < write.expectedVersion) {
+    // The hot copy is behind the version the writer saw: it missed saves made while it was down. If Postgres
+    // holds that version, it arbitrates this save and the hot copy is replaced.
     const run = await deps.durable.getRun(key);
-    newRun = run === null;
-    outcome = await deps.hot.save(key, record, { ...hotOptions, knownHead: run?.durableVersion ?? 0 });
+    if (run?.durableVersion === write.expectedVersion) return writeWithoutHot(deps, pending);
   }
   const early = settleHotOutcome(outcome, write);
   if (early) return early;
 
   if (!durable) {
     // The run index lives in Postgres for every plan; a hot-only run is registered on its first save.
-    if (newRun) await deps.durable.ensureRun(key, fields);
+    if (newRun)
+      await deps.durable.ensureRun(key, fields).catch((error: unknown) => {
+        deps.log.warn({ err: error, runId: key.runId }, 'run not indexed yet: the durable tier is down');
+      });
     return receipt;
   }
-  return commitDurably(deps, key, record, fields, receipt, idempotency);
-}
-
-async function commitDurably(
-  deps: ServiceDeps,
-  key: RunKey,
-  record: StoredVersion,
-  fields: ReturnType<typeof runFieldsOf>,
-  receipt: SaveReceipt,
-  idempotency: IdempotencyWrite | undefined,
-): Promise<SaveReceipt> {
-  const revert = () =>
-    deps.hot.revert(key, record.version, record.hash, idempotency?.key).catch((error: unknown) => {
-      deps.log.error(
-        { err: error, runId: key.runId, version: record.version },
-        'revert of the hot write failed',
-      );
-    });
-  try {
-    const committed = await deps.durable.commit(key, record, {
-      run: fields,
-      ...(idempotency && { idempotency }),
-    });
-    switch (committed.status) {
-      case 'committed':
-        return receipt;
-      case 'conflict':
-        await revert();
-        throw new VersionConflict(committed.currentVersion, record.version - 1);
-      case 'replayed':
-        // The hot tier had lost the receipt (restart) but Postgres kept it: the first answer stands.
-        await revert();
-        return committed.receipt;
-      case 'idempotency_mismatch':
-        await revert();
-        throw new IdempotencyMismatch(idempotency?.key ?? '');
-    }
-  } catch (error) {
-    if (!(error instanceof VersionConflict || error instanceof IdempotencyMismatch)) await revert();
-    throw error;
-  }
+  return commitAfterHot(deps, pending);
 }
 
 function settleHotOutcome(outcome: HotSaveOutcome, write: VersionWrite): SaveReceipt | null {

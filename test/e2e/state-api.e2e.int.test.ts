@@ -176,7 +176,7 @@ describe('state-api on real engines', () => {
     await expect.poll(async () => (await strata.get(key, `/v1/runs/${id}/state`)).body.servedBy).toBe('hot');
   });
 
-  it('serves a load from the durable tier when the hot tier is unreachable, and refuses writes it cannot store', async () => {
+  it('fails over to the durable tier when the hot tier is unreachable, for loads and for saves', async () => {
     const id = runId();
     const saved = await strata.put(key, id, { state: state(1), checkpoint: 'CRITICAL', expectedVersion: 0 });
     await strata.withHotTierDown(async () => {
@@ -185,11 +185,22 @@ describe('state-api on real engines', () => {
       expect(loaded.body).toMatchObject({ version: 1, hash: saved.body.hash, servedBy: 'durable' });
       const health = await strata.get(key, '/health/persistence');
       expect(health.body.tiers.hot.status).toBe('down');
+      // Even an AUTO save is taken by Postgres (the version authority while Redis is away), and says so.
       const write = await strata.put(key, id, { state: state(2), expectedVersion: 1 });
-      expect(write.status).toBe(503);
-      expect(write.body).toMatchObject({ error: 'unavailable', retryable: true });
+      expect(write.status).toBe(200);
+      expect(write.body).toMatchObject({ version: 2, durability: 'durable' });
+      const stale = await strata.put(key, id, { state: state(9), expectedVersion: 1 });
+      expect(stale.status).toBe(409);
+      expect(stale.body.currentVersion).toBe(2);
     });
-    expect((await strata.get(key, `/v1/runs/${id}/state`)).body.version).toBe(1);
+    // The hot copy came back stale (version 1); a writer who saw version 2 is still arbitrated correctly.
+    const next = await strata.put(key, id, { state: state(3), expectedVersion: 2 });
+    expect(next.status).toBe(200);
+    expect(next.body.version).toBe(3);
+    expect((await strata.get(key, `/v1/runs/${id}/state`)).body).toMatchObject({
+      version: 3,
+      state: state(3),
+    });
   });
 
   it('completes a run, making its final state durable, and lists runs by status, agent and parent', async () => {

@@ -1,0 +1,131 @@
+/**
+ * The write paths of a save, by which tiers answer (DESIGN.md, durability contract):
+ * - hot up:             one Lua round trip (the version authority), then the Postgres commit when the plan asks;
+ *                       Postgres down → the fallback store ("spooled"); fallback down too → revert, 503.
+ * - hot down:           Postgres is the authority (compare-and-set on its head) for every save ("durable").
+ * - hot and durable down: the fallback store, checked against its own newest spooled version ("spooled").
+ * Never a 2xx for a version that is not stored.
+ */
+import { IdempotencyMismatch, TierUnavailable, VersionConflict } from '../errors.ts';
+import type { RunFields } from '../tiers/durable/port.ts';
+import type { IdempotencyWrite, RunKey, SaveReceipt, StoredVersion } from '../tiers/types.ts';
+import type { ServiceDeps } from './deps.ts';
+import { withRunLock } from './run-lock.ts';
+
+export interface PendingWrite {
+  readonly key: RunKey;
+  readonly record: StoredVersion;
+  readonly fields: RunFields;
+  /** The receipt this save answers when it lands where the plan asked. */
+  readonly receipt: SaveReceipt;
+  readonly idempotency: IdempotencyWrite | undefined;
+}
+
+const withDurability = (write: PendingWrite, durability: SaveReceipt['durability']): PendingWrite => {
+  const receipt = { ...write.receipt, durability };
+  return { ...write, receipt, idempotency: write.idempotency && { ...write.idempotency, receipt } };
+};
+
+/** After the hot write: commit in Postgres, or spool, or undo the hot write and refuse. */
+export async function commitAfterHot(deps: ServiceDeps, write: PendingWrite): Promise<SaveReceipt> {
+  const { key, record } = write;
+  const revert = () =>
+    deps.hot.revert(key, record.version, record.hash, write.idempotency?.key).catch((error: unknown) => {
+      deps.log.error(
+        { err: error, runId: key.runId, version: record.version },
+        'revert of the hot write failed',
+      );
+    });
+  let committed: Awaited<ReturnType<ServiceDeps['durable']['commit']>>;
+  try {
+    committed = await deps.durable.commit(key, record, {
+      run: write.fields,
+      ...(write.idempotency && { idempotency: write.idempotency }),
+    });
+  } catch (error) {
+    if (!(error instanceof TierUnavailable)) {
+      await revert();
+      throw error;
+    }
+    // The hot write stands (it is the head); the fallback keeps the durable copy until the drain commits it.
+    try {
+      return await spool(deps, withDurability(write, 'spooled'));
+    } catch (spoolError) {
+      await revert();
+      throw spoolError;
+    }
+  }
+  switch (committed.status) {
+    case 'committed':
+      return write.receipt;
+    case 'replayed':
+      // The hot tier had lost the receipt (restart) but Postgres kept it: the first answer stands.
+      await revert();
+      return committed.receipt;
+    case 'conflict':
+      await revert();
+      throw new VersionConflict(committed.currentVersion, record.version - 1);
+    case 'idempotency_mismatch':
+      await revert();
+      throw new IdempotencyMismatch(write.idempotency?.key ?? '');
+  }
+}
+
+/** The hot tier is down: Postgres arbitrates versions; if it is down too, the fallback store does. */
+export async function writeWithoutHot(deps: ServiceDeps, pending: PendingWrite): Promise<SaveReceipt> {
+  const write = withDurability(pending, 'durable');
+  const { key, record } = write;
+  try {
+    const committed = await deps.durable.commit(key, record, {
+      run: write.fields,
+      requireHead: record.version - 1,
+      ...(write.idempotency && { idempotency: write.idempotency }),
+    });
+    switch (committed.status) {
+      case 'committed':
+        // Best effort: the hot tier is probably still down; the repair pass promotes durable heads later.
+        deps.hot.promote(key, record, 3600).catch(() => {});
+        return write.receipt;
+      case 'replayed':
+        return committed.receipt;
+      case 'conflict':
+        throw new VersionConflict(committed.currentVersion, record.version - 1);
+      case 'idempotency_mismatch':
+        throw new IdempotencyMismatch(write.idempotency?.key ?? '');
+    }
+  } catch (error) {
+    if (!(error instanceof TierUnavailable) || error.tier !== 'durable') throw error;
+    return spoolChecked(deps, withDurability(pending, 'spooled'));
+  }
+}
+
+/** Both tiers down: compare against the newest version this fallback store holds for the run, then spool. */
+async function spoolChecked(deps: ServiceDeps, write: PendingWrite): Promise<SaveReceipt> {
+  const fallback = requireFallback(deps);
+  const { key, record } = write;
+  return withRunLock(`${key.tenantId}\u0000${key.runId}`, async () => {
+    const newest = await fallback.loadLatest(key);
+    if (newest && newest.version !== record.version - 1) {
+      if (newest.version === record.version && newest.hash === record.hash) return write.receipt;
+      throw new VersionConflict(newest.version, record.version - 1);
+    }
+    return spool(deps, write);
+  });
+}
+
+async function spool(deps: ServiceDeps, write: PendingWrite): Promise<SaveReceipt> {
+  await requireFallback(deps).spool({
+    key: write.key,
+    record: write.record,
+    run: write.fields,
+    spooledAt: deps.now(),
+    ...(write.idempotency && { idempotency: write.idempotency }),
+  });
+  deps.log.warn({ runId: write.key.runId, version: write.record.version }, 'durable tier down: save spooled');
+  return write.receipt;
+}
+
+function requireFallback(deps: ServiceDeps) {
+  if (!deps.fallback) throw new TierUnavailable('fallback', 'no fallback store is configured');
+  return deps.fallback;
+}
