@@ -66,6 +66,8 @@ const EnvSchema = v.object({
   STRATA_DURABLE_RETENTION_DAYS: v.optional(int(1, 3650), '30'),
   /** A run not updated for this long and never completed is closed as failed (then archived). @default 168 */
   STRATA_ABANDON_AFTER_HOURS: v.optional(int(1, 24 * 3650), '168'),
+  /** Folder of the fallback spool (a persistent disk or mounted bucket in production). @default "$STRATA_DATA_DIR/fallback" */
+  STRATA_FALLBACK_DIR: v.optional(v.pipe(v.string(), v.minLength(1))),
   /** Audience of Cloud Scheduler's OIDC tokens: the scheduled function's URL. */
   STRATA_SCHEDULER_AUDIENCE: v.optional(url),
   /** Comma-separated service-account e-mails allowed to trigger scheduled functions. @default "" */
@@ -114,6 +116,7 @@ export interface Config {
     readonly durableRetentionMs: number;
     readonly abandonAfterMs: number;
   };
+  readonly fallbackDir: string | null;
   readonly scheduler: { readonly audience: string | null; readonly allowedEmails: readonly string[] };
   readonly compressAboveBytes: number;
   readonly ephemeralPaths: readonly string[];
@@ -163,7 +166,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       durableRetentionMs: e.STRATA_DURABLE_RETENTION_DAYS * 86_400_000,
       abandonAfterMs: e.STRATA_ABANDON_AFTER_HOURS * 3_600_000,
     },
-    scheduler: { audience: e.STRATA_SCHEDULER_AUDIENCE ?? null, allowedEmails: list(e.STRATA_SCHEDULER_EMAILS) },
+    fallbackDir: e.STRATA_FALLBACK_DIR ?? null,
+    scheduler: {
+      audience: e.STRATA_SCHEDULER_AUDIENCE ?? null,
+      allowedEmails: list(e.STRATA_SCHEDULER_EMAILS),
+    },
     compressAboveBytes: e.STRATA_COMPRESS_ABOVE_BYTES,
     ephemeralPaths: list(e.STRATA_EPHEMERAL_PATHS),
     idempotencyTtlSeconds: e.STRATA_IDEMPOTENCY_TTL_SECONDS,

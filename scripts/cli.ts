@@ -7,6 +7,7 @@ import { mkdir } from 'node:fs/promises';
 import { Command, InvalidArgumentError } from 'commander';
 import { generateApiKey, hashApiKey } from '../lib/auth/api-keys.ts';
 import { loadConfig } from '../lib/config.ts';
+import { createLogger } from '../lib/observability/logger.ts';
 import { openTiers, type Tiers } from '../lib/runtime/tiers.ts';
 import type { PlanName } from '../lib/tiers/durable/port.ts';
 
@@ -22,7 +23,7 @@ function plan(value: string): PlanName {
 async function withTiers<T>(work: (tiers: Tiers) => Promise<T>): Promise<T> {
   const config = loadConfig();
   await mkdir(config.dataDir, { recursive: true });
-  const tiers = await openTiers(config);
+  const tiers = await openTiers(config, createLogger('warn'));
   try {
     return await work(tiers);
   } finally {

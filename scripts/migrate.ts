@@ -1,7 +1,12 @@
-/** `npm run db:migrate`: apply drizzle/ migrations to the configured durable tier (Neon, or the embedded PGlite). */
+/**
+ * `npm run db:migrate`: apply the durable tier's migrations (drizzle/) and the archive's (clickhouse/migrations)
+ * to the configured backends. The embedded ones (PGlite, chDB) also migrate themselves when they open.
+ */
 import { mkdir } from 'node:fs/promises';
 import { loadConfig } from '../lib/config.ts';
+import { createLogger } from '../lib/observability/logger.ts';
 import { openTiers } from '../lib/runtime/tiers.ts';
+import { migrateClickHouseArchive } from '../lib/tiers/archive/clickhouse.ts';
 import { migrateNeon } from '../lib/tiers/durable/neon.ts';
 
 const config = loadConfig();
@@ -11,10 +16,15 @@ if (config.durable.kind === 'neon') {
     ...(config.durable.localProxy && { localProxy: config.durable.localProxy }),
   });
   console.log('durable tier (Neon): migrations applied');
-} else {
-  // PGlite migrates itself when it opens.
+}
+if (config.archive.kind === 'clickhouse') {
+  const { url, username, password, database } = config.archive;
+  const applied = await migrateClickHouseArchive({ url, username, password, database });
+  console.log(`archive (ClickHouse): ${applied.length ? `applied ${applied.join(', ')}` : 'up to date'}`);
+}
+if (config.durable.kind === 'pglite' || config.archive.kind === 'chdb') {
   await mkdir(config.dataDir, { recursive: true });
-  const tiers = await openTiers(config);
+  const tiers = await openTiers(config, createLogger('warn'));
   await tiers.close();
-  console.log(`durable tier (PGlite in ${config.dataDir}): migrations applied`);
+  console.log(`embedded tiers in ${config.dataDir}: migrations applied`);
 }

@@ -20,7 +20,7 @@ await mkdir(config.dataDir, { recursive: true });
 console.log(
   `Strata: opening tiers (hot: ${config.hot.kind}, durable: ${config.durable.kind}) in ${config.dataDir} …`,
 );
-const tiers = await openTiers(config);
+const tiers = await openTiers(config, log);
 const apiKey = await ensureDevApiKey(tiers.durable, config.dataDir);
 const deps = stateApiDeps(config, tiers, log);
 

@@ -15,5 +15,5 @@ const log = createLogger(config.logLevel);
 
 ff.http(
   'state-api',
-  expressHandler(stateApiRoutes(), async () => stateApiDeps(config, await openTiers(config), log), log),
+  expressHandler(stateApiRoutes(), async () => stateApiDeps(config, await openTiers(config, log), log), log),
 );

@@ -15,6 +15,9 @@ export function stateApiDeps(
   const service = createPersistenceService({
     hot: tiers.hot,
     durable: tiers.durable,
+    ...(tiers.archive && { archive: tiers.archive }),
+    ...(tiers.fallback && { fallback: tiers.fallback }),
+    ...(tiers.breakers && { breakers: tiers.breakers }),
     log,
     now,
     settings: {

@@ -1,23 +1,41 @@
-/** Opens the tiers the configuration names: production backends, or the embedded defaults that need no server. */
+/**
+ * Opens the tiers the configuration names — production backends, or the embedded defaults that need no server —
+ * each behind its circuit breaker. Backends are imported lazily, so a deploy never loads what it does not use
+ * (chDB is a dev dependency; PGlite costs ~4 s to start).
+ */
 import { join } from 'node:path';
 import type { Config } from '../config.ts';
+import type { Logger } from '../observability/logger.ts';
+import type { ArchiveTier } from '../tiers/archive/port.ts';
 import type { DurableTier, TenantDirectory } from '../tiers/durable/port.ts';
+import type { FallbackStore } from '../tiers/fallback/port.ts';
 import type { HotTier } from '../tiers/hot/port.ts';
+import { type Breakers, withBreaker } from './resilient-tiers.ts';
 
 export interface Tiers {
   readonly hot: HotTier;
   readonly durable: DurableTier & TenantDirectory;
+  readonly archive?: ArchiveTier;
+  readonly fallback?: FallbackStore;
+  readonly breakers?: Breakers;
   close(): Promise<void>;
 }
 
-export async function openTiers(config: Config): Promise<Tiers> {
-  const hot = await openHot(config);
-  const durable = await openDurable(config);
+export async function openTiers(config: Config, log: Logger): Promise<Tiers> {
+  const breakers: Breakers = {};
+  const rawHot = await openHot(config);
+  const rawDurable = await openDurable(config);
+  const rawArchive = await openArchive(config);
+  const fallback = await openFallback(config);
+  const archive = rawArchive && withBreaker('archive', rawArchive, breakers, log);
   return {
-    hot,
-    durable,
+    hot: withBreaker('hot', rawHot, breakers, log),
+    durable: withBreaker('durable', rawDurable, breakers, log),
+    ...(archive && { archive }),
+    fallback,
+    breakers,
     async close() {
-      await Promise.allSettled([hot.close(), durable.close()]);
+      await Promise.allSettled([rawHot.close(), rawDurable.close(), rawArchive?.close(), fallback.close()]);
     },
   };
 }
@@ -44,7 +62,36 @@ async function openDurable(config: Config): Promise<DurableTier & TenantDirector
       ...(config.durable.localProxy && { localProxy: config.durable.localProxy }),
     });
   }
-  // PGlite (WASM Postgres) is the embedded default: loaded only when used, it costs ~4 s to start.
   const { createPgliteDurableTier } = await import('../tiers/durable/pglite.ts');
   return createPgliteDurableTier({ dataDir: join(config.dataDir, 'pglite') });
+}
+
+async function openArchive(config: Config): Promise<ArchiveTier | undefined> {
+  const archive = config.archive;
+  if (archive.kind === 'none') return undefined;
+  const { createClickHouseArchiveTier, migrateClickHouseArchive } = await import(
+    '../tiers/archive/clickhouse.ts'
+  );
+  if (archive.kind === 'clickhouse') {
+    return createClickHouseArchiveTier({
+      url: archive.url,
+      username: archive.username,
+      password: archive.password,
+      database: archive.database,
+      timeoutMs: archive.timeoutMs,
+    });
+  }
+  // Embedded ClickHouse (chDB) behind the HTTP interface client-web speaks: the production code path, locally.
+  const { createChdbFetch } = await import('../../infra/chdb-http/index.ts');
+  const options = {
+    url: 'http://chdb.local',
+    fetch: createChdbFetch({ dataDir: join(config.dataDir, 'chdb') }),
+  };
+  await migrateClickHouseArchive(options);
+  return createClickHouseArchiveTier(options);
+}
+
+async function openFallback(config: Config): Promise<FallbackStore> {
+  const { createLocalFolderFallback } = await import('../tiers/fallback/local-folder.ts');
+  return createLocalFolderFallback({ dir: config.fallbackDir ?? join(config.dataDir, 'fallback') });
 }

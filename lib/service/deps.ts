@@ -1,5 +1,8 @@
 /** What the persistence service needs from the outside world, passed in so tests can swap any part. */
+
+import type { TierName } from '../errors.ts';
 import type { Logger } from '../observability/logger.ts';
+import type { CircuitBreaker } from '../resilience/breaker.ts';
 import type { ArchiveTier } from '../tiers/archive/port.ts';
 import type { DurableTier, Tenant } from '../tiers/durable/port.ts';
 import type { FallbackStore } from '../tiers/fallback/port.ts';
@@ -19,6 +22,8 @@ export interface ServiceDeps {
   readonly archive?: ArchiveTier;
   /** Last resort for writes the tiers above refuse; without one such writes are refused (503). */
   readonly fallback?: FallbackStore;
+  /** The breaker in front of each guarded tier, for the health endpoint. */
+  readonly breakers?: Partial<Record<TierName, CircuitBreaker>>;
   readonly settings: ServiceSettings;
   readonly log: Logger;
   /** Epoch milliseconds; injectable so long-running flows can be driven by a test clock. */

@@ -1,31 +1,51 @@
-/** Health of each tier, as the persistence endpoint reports it. */
+/** Health of each tier, as the persistence endpoint reports it: reachability, latency and breaker state. */
+import type { TierName } from '../errors.ts';
 import type { ServiceDeps } from './deps.ts';
 
 export interface TierHealth {
   readonly status: 'up' | 'down';
   readonly latencyMs: number;
+  readonly breaker?: 'closed' | 'open' | 'half_open';
   readonly error?: string;
 }
 
 export interface PersistenceHealth {
-  /** True when a save can be acknowledged: the hot tier or the durable tier takes writes. */
+  /** True when a save can be acknowledged somewhere: the hot tier, the durable tier or the fallback store. */
   readonly acceptingWrites: boolean;
-  readonly tiers: { readonly hot: TierHealth; readonly durable: TierHealth };
-}
-
-async function probe(ping: () => Promise<void>): Promise<TierHealth> {
-  const started = performance.now();
-  try {
-    await ping();
-    return { status: 'up', latencyMs: round(performance.now() - started) };
-  } catch (error) {
-    return { status: 'down', latencyMs: round(performance.now() - started), error: (error as Error).message };
-  }
+  readonly tiers: Partial<Record<TierName, TierHealth>>;
 }
 
 const round = (ms: number) => Math.round(ms * 100) / 100;
 
+async function probe(deps: ServiceDeps, tier: TierName, ping: () => Promise<void>): Promise<TierHealth> {
+  const started = performance.now();
+  const breaker = deps.breakers?.[tier];
+  let result: TierHealth;
+  try {
+    await ping();
+    result = { status: 'up', latencyMs: round(performance.now() - started) };
+  } catch (error) {
+    result = {
+      status: 'down',
+      latencyMs: round(performance.now() - started),
+      error: (error as Error).message,
+    };
+  }
+  return breaker ? { ...result, breaker: breaker.state() } : result;
+}
+
 export async function checkHealth(deps: ServiceDeps): Promise<PersistenceHealth> {
-  const [hot, durable] = await Promise.all([probe(() => deps.hot.ping()), probe(() => deps.durable.ping())]);
-  return { acceptingWrites: hot.status === 'up' || durable.status === 'up', tiers: { hot, durable } };
+  const probes: Array<[TierName, () => Promise<void>]> = [
+    ['hot', () => deps.hot.ping()],
+    ['durable', () => deps.durable.ping()],
+  ];
+  const { archive, fallback } = deps;
+  if (archive) probes.push(['archive', () => archive.ping()]);
+  if (fallback) probes.push(['fallback', () => fallback.ping()]);
+  const results = await Promise.all(
+    probes.map(async ([tier, ping]) => [tier, await probe(deps, tier, ping)] as const),
+  );
+  const tiers = Object.fromEntries(results) as PersistenceHealth['tiers'];
+  const up = (tier: TierName) => tiers[tier]?.status === 'up';
+  return { acceptingWrites: up('hot') || up('durable') || up('fallback'), tiers };
 }
