@@ -10,6 +10,8 @@ import { loadConfig } from '../lib/config.ts';
 import { expressHandler } from '../lib/http/express.ts';
 import { createLogger } from '../lib/observability/logger.ts';
 import { ensureDevApiKey } from '../lib/runtime/dev-tenant.ts';
+import { lifecycleDeps, lifecycleJobs } from '../lib/runtime/lifecycle.ts';
+import { startLocalSchedules } from '../lib/runtime/local-schedules.ts';
 import { stateApiDeps } from '../lib/runtime/state-api.ts';
 import { openTiers } from '../lib/runtime/tiers.ts';
 
@@ -23,6 +25,16 @@ console.log(
 const tiers = await openTiers(config, log);
 const apiKey = await ensureDevApiKey(tiers.durable, config.dataDir);
 const deps = stateApiDeps(config, tiers, log);
+const jobs = lifecycleJobs(config);
+const lifecycle = lifecycleDeps(tiers, log);
+// The same cadence as the Cloud Scheduler jobs in terraform/ (every minute; retention hourly).
+const schedules = startLocalSchedules(
+  [
+    { name: 'archive-completed', everyMs: 60_000, run: () => jobs['archive-completed'](lifecycle) },
+    { name: 'retention', everyMs: 3_600_000, run: () => jobs.retention(lifecycle) },
+  ],
+  log,
+);
 
 ff.http(
   'state-api',
@@ -51,6 +63,7 @@ async function stop(signal: string): Promise<void> {
   stopping = true;
   console.log(`\n${signal}: closing …`);
   server.close();
+  await schedules.stop();
   await tiers.close();
   process.exit(0);
 }

@@ -1,6 +1,7 @@
 /** The state API's handlers: request in, reply out. They know nothing of Express or of any tier. */
 import * as v from 'valibot';
 import type { Authenticator } from '../../lib/auth/api-keys.ts';
+import { InvalidRequest } from '../../lib/errors.ts';
 import {
   type BodyLimits,
   queryInt,
@@ -133,4 +134,29 @@ export async function deleteRun(request: ApiRequest, deps: StateApiDeps, params:
 export async function getHealth(_request: ApiRequest, deps: StateApiDeps): Promise<Reply> {
   const health = await deps.service.health();
   return { status: health.acceptingWrites ? 200 : 503, body: health };
+}
+
+const DAY = 86_400_000;
+const instant = v.pipe(
+  v.string(),
+  v.regex(/^\d{4}-\d{2}-\d{2}(T[\d:.]+(Z|[+-]\d{2}:\d{2}))?$/, 'must be an ISO 8601 date or date-time'),
+  v.transform((text) => Date.parse(text)),
+  v.check((ms) => Number.isFinite(ms), 'must be a real date'),
+);
+const CostQuerySchema = v.pipe(
+  v.strictObject({
+    from: v.optional(instant),
+    to: v.optional(instant),
+    groupBy: v.optional(v.picklist(['agent', 'model', 'day']), 'day'),
+  }),
+  v.check((q) => q.from === undefined || q.to === undefined || q.from < q.to, '"from" must be before "to"'),
+);
+
+export async function getCosts(request: ApiRequest, deps: StateApiDeps): Promise<Reply> {
+  const caller = await callerOf(request, deps);
+  const query = readQuery(request, CostQuerySchema);
+  const to = query.to ?? Date.now();
+  const from = query.from ?? to - 30 * DAY;
+  if (to - from > 3660 * DAY) throw new InvalidRequest('the range is limited to ten years');
+  return { status: 200, body: await deps.service.costs(caller, { from, to, groupBy: query.groupBy }) };
 }

@@ -1,19 +1,15 @@
-/**
- * The `state-api` HTTP function (deploy with --entry-point=state-api). Thin wiring: configuration and tiers are
- * opened once per instance on the first request, then every request goes through the router.
- */
+/** The `state-api` HTTP function (entry point `state-api`): thin wiring over lib/. */
 import * as ff from '@google-cloud/functions-framework';
-import { loadConfig } from '../../lib/config.ts';
 import { expressHandler } from '../../lib/http/express.ts';
-import { createLogger } from '../../lib/observability/logger.ts';
+import { functionConfig, functionLog, instanceTiers } from '../../lib/runtime/function-context.ts';
 import { stateApiDeps } from '../../lib/runtime/state-api.ts';
-import { openTiers } from '../../lib/runtime/tiers.ts';
 import { stateApiRoutes } from './routes.ts';
-
-const config = loadConfig();
-const log = createLogger(config.logLevel);
 
 ff.http(
   'state-api',
-  expressHandler(stateApiRoutes(), async () => stateApiDeps(config, await openTiers(config, log), log), log),
+  expressHandler(
+    stateApiRoutes(),
+    async () => stateApiDeps(functionConfig, await instanceTiers(), functionLog),
+    functionLog,
+  ),
 );

@@ -11,5 +11,6 @@ export function stateApiRoutes(): Router<h.StateApiDeps> {
     .on('POST', '/v1/runs/:runId/complete', h.postComplete)
     .on('DELETE', '/v1/runs/:runId', h.deleteRun)
     .on('GET', '/v1/runs', h.listRuns)
+    .on('GET', '/v1/analytics/costs', h.getCosts)
     .on('GET', '/health/persistence', h.getHealth);
 }

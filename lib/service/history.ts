@@ -26,13 +26,14 @@ export async function listCheckpoints(
   input: { readonly runId: string; readonly limit: number; readonly before?: number },
 ): Promise<CheckpointPage> {
   const key: RunKey = { tenantId: caller.tenant.id, runId: input.runId };
-  const [hot, durable] = await Promise.all([
-    tryHot(deps, key),
-    deps.durable.listCheckpoints(key, {
-      limit: input.limit + 1,
-      ...(input.before !== undefined && { beforeVersion: input.before }),
-    }),
-  ]);
+  const query = {
+    limit: input.limit + 1,
+    ...(input.before !== undefined && { beforeVersion: input.before }),
+  };
+  const [hot, fromDurable] = await Promise.all([tryHot(deps, key), deps.durable.listCheckpoints(key, query)]);
+  // Once retention has emptied the durable copy of an archived run, its history is in the archive.
+  const durable =
+    fromDurable.length === 0 && deps.archive ? await deps.archive.listCheckpoints(key, query) : fromDurable;
   const entries: CheckpointEntry[] = durable.map((summary) => ({ ...summary, durable: true }));
   // The hot head may be ahead of the durable tier (AUTO saves); history should show it too.
   const newestDurable = entries[0]?.version ?? 0;
@@ -41,7 +42,10 @@ export async function listCheckpoints(
     entries.unshift({ version, hash, checkpoint, sizeBytes, savedAt, durable: false });
   }
   if (entries.length === 0) {
-    const exists = input.before !== undefined || (await deps.durable.getRun(key)) !== null;
+    const exists =
+      input.before !== undefined ||
+      (await deps.durable.getRun(key)) !== null ||
+      (deps.archive !== undefined && (await deps.archive.getRun(key)) !== null);
     if (!exists) throw new NotFound(`run "${input.runId}" was not found`);
   }
   const page = entries.slice(0, input.limit);

@@ -1,6 +1,7 @@
 /** The persistence service: every operation of the state API, over the tier ports, knowing nothing of HTTP. */
 
 import type { RunFilter, RunPage } from '../tiers/durable/port.ts';
+import { costAnalytics } from './analytics.ts';
 import type { Caller, ServiceDeps } from './deps.ts';
 import { checkHealth } from './health.ts';
 import { listCheckpoints, restoreVersion } from './history.ts';
@@ -8,6 +9,7 @@ import { completeRun, deleteRun } from './lifecycle.ts';
 import { loadState } from './load.ts';
 import { saveState } from './save.ts';
 
+export type { CostReport } from './analytics.ts';
 export type { Caller, ServiceDeps, ServiceSettings } from './deps.ts';
 export type { PersistenceHealth } from './health.ts';
 export type { CheckpointPage } from './history.ts';
@@ -31,6 +33,7 @@ export function createPersistenceService(deps: ServiceDeps) {
     delete: bind(deps, deleteRun),
     listRuns: (caller: Caller, filter: RunFilter): Promise<RunPage> =>
       deps.durable.listRuns(caller.tenant.id, filter),
+    costs: bind(deps, costAnalytics),
     health: () => checkHealth(deps),
   };
 }

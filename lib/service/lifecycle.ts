@@ -52,6 +52,12 @@ export async function deleteRun(
 ): Promise<void> {
   const key: RunKey = { tenantId: caller.tenant.id, runId: input.runId };
   const hotCopy = await tryHot(deps, key);
-  const [, hadDurable] = await Promise.all([deps.hot.delete(key), deps.durable.deleteRun(key)]);
-  if (!hotCopy && !hadDurable) throw new NotFound(`run "${input.runId}" was not found`);
+  const [, hadDurable, hadArchived, spooled] = await Promise.all([
+    deps.hot.delete(key),
+    deps.durable.deleteRun(key),
+    deps.archive?.deleteRun(key) ?? false,
+    deps.fallback?.removeRun(key) ?? 0,
+  ]);
+  if (!hotCopy && !hadDurable && !hadArchived && spooled === 0)
+    throw new NotFound(`run "${input.runId}" was not found`);
 }

@@ -76,6 +76,8 @@ describe('state-api on real engines', () => {
         const put = await strata.put(key, id, { state: next, expectedVersion: head.body.version });
         if (put.status === 200) return;
         expect(put.status).toBe(409);
+        // Jittered backoff, as a well-behaved agent would do, so the 50 do not retry in lockstep.
+        await new Promise((resolve) => setTimeout(resolve, Math.random() * 20));
       }
       throw new Error(`writer ${i} never landed`);
     });
@@ -83,7 +85,7 @@ describe('state-api on real engines', () => {
     const final = await strata.get(key, `/v1/runs/${id}/state`);
     expect(final.body.version).toBe(52);
     for (let i = 0; i < 50; i++) expect(final.body.state.data[`w${i}`]).toBe(true);
-  });
+  }, 90_000);
 
   it('answers a retry with the same Idempotency-Key with the first answer, and refuses the key with another body', async () => {
     const id = runId();

@@ -2,8 +2,16 @@
  * The real engines as production reaches them: @upstash/redis → Upstash bridge → the machine's Redis, and the
  * Neon driver → Neon proxy → a scratch database on the machine's Postgres (migrated, dropped afterwards).
  */
+
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createChdbFetch } from '../../infra/chdb-http/index.ts';
 import { startNeonProxy } from '../../infra/neon-proxy/server.ts';
 import { startUpstashBridge, type UpstashBridge } from '../../infra/upstash-bridge/index.ts';
+import { createClickHouseArchiveTier, migrateClickHouseArchive } from '../../lib/tiers/archive/clickhouse.ts';
+import type { ArchiveTier } from '../../lib/tiers/archive/port.ts';
+import type { WithArchiveQueue } from '../../lib/tiers/durable/archive-queue-port.ts';
 import { createNeonDurableTier, migrateNeon } from '../../lib/tiers/durable/neon.ts';
 import type { DurableTier, TenantDirectory } from '../../lib/tiers/durable/port.ts';
 import type { HotTier } from '../../lib/tiers/hot/port.ts';
@@ -13,7 +21,9 @@ import { createScratchDatabase } from './scratch-database.ts';
 
 export interface RealEngines {
   readonly hot: HotTier;
-  readonly durable: DurableTier & TenantDirectory;
+  readonly durable: DurableTier & TenantDirectory & WithArchiveQueue;
+  /** chDB through @clickhouse/client-web, when asked for (one per process: chDB opens one data directory). */
+  readonly archive?: ArchiveTier;
   /** What a Strata process would be configured with to reach the same engines. */
   readonly env: Readonly<Record<string, string>>;
   /** Make the hot tier unreachable (its bridge stops listening) while `work` runs, then bring it back. */
@@ -21,7 +31,9 @@ export interface RealEngines {
   close(): Promise<void>;
 }
 
-export async function startRealEngines(options: { hotTimeoutMs?: number } = {}): Promise<RealEngines> {
+export async function startRealEngines(
+  options: { hotTimeoutMs?: number; archive?: boolean } = {},
+): Promise<RealEngines> {
   const database = await createScratchDatabase();
   const proxy = await startNeonProxy();
   const localProxy = `127.0.0.1:${proxy.port}`;
@@ -34,10 +46,18 @@ export async function startRealEngines(options: { hotTimeoutMs?: number } = {}):
   // retry: false — a failed call must surface at once so failover can be observed, not after 5 retries.
   const hot = createUpstashHotTier({ url, token, retry: false, timeoutMs: options.hotTimeoutMs ?? 500 });
   const durable = createNeonDurableTier({ connectionString: database.url, localProxy });
+  const archiveDir = options.archive ? await mkdtemp(join(tmpdir(), 'strata-chdb-')) : null;
+  let archive: ArchiveTier | undefined;
+  if (archiveDir) {
+    const chdb = { url: 'http://chdb.local', fetch: createChdbFetch({ dataDir: archiveDir }) };
+    await migrateClickHouseArchive(chdb);
+    archive = createClickHouseArchiveTier(chdb);
+  }
 
   return {
     hot,
     durable,
+    ...(archive && { archive }),
     env: {
       UPSTASH_REDIS_REST_URL: url,
       UPSTASH_REDIS_REST_TOKEN: token,
@@ -54,10 +74,11 @@ export async function startRealEngines(options: { hotTimeoutMs?: number } = {}):
       }
     },
     async close() {
-      await Promise.allSettled([hot.close(), durable.close()]);
+      await Promise.allSettled([hot.close(), durable.close(), archive?.close()]);
       await bridge?.close();
       await proxy.close();
       await database.drop();
+      if (archiveDir) await rm(archiveDir, { recursive: true, force: true });
     },
   };
 }

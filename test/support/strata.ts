@@ -12,6 +12,7 @@ import { loadConfig } from '../../lib/config.ts';
 import { expressHandler } from '../../lib/http/express.ts';
 import { silentLogger } from '../../lib/observability/logger.ts';
 import { stateApiDeps } from '../../lib/runtime/state-api.ts';
+import type { WithArchiveQueue } from '../../lib/tiers/durable/archive-queue-port.ts';
 import type { DurableTier, PlanName, TenantDirectory } from '../../lib/tiers/durable/port.ts';
 import type { HotTier } from '../../lib/tiers/hot/port.ts';
 import { startRealEngines } from './real-engines.ts';
@@ -20,7 +21,7 @@ type Headers = Record<string, string>;
 
 export interface StrataFixture {
   readonly hot: HotTier;
-  readonly durable: DurableTier & TenantDirectory;
+  readonly durable: DurableTier & TenantDirectory & WithArchiveQueue;
   createTenant(plan: PlanName): Promise<{ tenantId: string; apiKey: string }>;
   tenantOf(apiKey: string): string;
   put(apiKey: string, runId: string, body: unknown, headers?: Headers): Promise<request.Response>;

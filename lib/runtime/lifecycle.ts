@@ -1,0 +1,46 @@
+/** Wires the scheduled lifecycle jobs from configuration: their deps, and the jobs with their settings. */
+import { randomUUID } from 'node:crypto';
+import type { Config } from '../config.ts';
+import { type ArchiveReport, archiveCompleted } from '../lifecycle/archive-completed.ts';
+import type { LifecycleDeps } from '../lifecycle/deps.ts';
+import { applyRetention, type RetentionReport } from '../lifecycle/retention.ts';
+import type { Logger } from '../observability/logger.ts';
+import type { Tiers } from './tiers.ts';
+
+export function lifecycleDeps(tiers: Tiers, log: Logger, now: () => number = Date.now): LifecycleDeps {
+  if (!tiers.archive)
+    throw new Error('the lifecycle jobs need an archive: set CLICKHOUSE_URL or STRATA_ARCHIVE=chdb');
+  return {
+    hot: tiers.hot,
+    durable: tiers.durable,
+    queue: tiers.durable.archiveQueue,
+    archive: tiers.archive,
+    ...(tiers.fallback && { fallback: tiers.fallback }),
+    log,
+    now,
+    newBatchId: () => `b-${randomUUID()}`,
+  };
+}
+
+export interface LifecycleJobs {
+  readonly 'archive-completed': (deps: LifecycleDeps) => Promise<ArchiveReport>;
+  readonly retention: (deps: LifecycleDeps) => Promise<RetentionReport>;
+}
+
+export function lifecycleJobs(config: Config): LifecycleJobs {
+  const { lifecycle } = config;
+  return {
+    'archive-completed': (deps) =>
+      archiveCompleted(deps, {
+        batchSize: lifecycle.archiveBatchSize,
+        leaseMs: lifecycle.archiveLeaseMs,
+        hotRetentionMs: lifecycle.hotRetentionMs,
+        durableRetentionMs: lifecycle.durableRetentionMs,
+      }),
+    retention: (deps) =>
+      applyRetention(deps, {
+        abandonAfterMs: lifecycle.abandonAfterMs,
+        durableRetentionMs: lifecycle.durableRetentionMs,
+      }),
+  };
+}
