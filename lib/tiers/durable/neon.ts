@@ -15,6 +15,8 @@ import { drizzle as drizzleHttp } from 'drizzle-orm/neon-http';
 import { drizzle as drizzleWs } from 'drizzle-orm/neon-serverless';
 import { migrate } from 'drizzle-orm/neon-serverless/migrator';
 import { PgDialect } from 'drizzle-orm/pg-core';
+import { createArchiveQueue } from './archive-queue.ts';
+import type { WithArchiveQueue } from './archive-queue-port.ts';
 import { createGuard } from './guard.ts';
 import { MIGRATIONS_FOLDER } from './migrations.ts';
 import { configureNeon } from './neon-local.ts';
@@ -33,12 +35,16 @@ export interface NeonDurableOptions {
   readonly timeoutMs?: number;
 }
 
-export function createNeonDurableTier(options: NeonDurableOptions): DurableTier & TenantDirectory {
+/** The tier, with the archive queue on the same database (`archiveQueue`, one HTTP request per call too). */
+export function createNeonDurableTier(
+  options: NeonDurableOptions,
+): DurableTier & TenantDirectory & WithArchiveQueue {
   configureNeon(options.localProxy);
   const client = neon(options.connectionString);
   const db = drizzleHttp({ client });
   const dialect = new PgDialect();
-  return createSqlStore(
+  const guard = createGuard(options.timeoutMs ?? 3000);
+  const store = createSqlStore(
     {
       db,
       async repeatableRead(statement) {
@@ -51,8 +57,9 @@ export function createNeonDurableTier(options: NeonDurableOptions): DurableTier 
       // Nothing to release: HTTP mode holds no connection.
       close: async () => {},
     },
-    createGuard(options.timeoutMs ?? 3000),
+    guard,
   );
+  return { ...store, archiveQueue: createArchiveQueue(db, guard) };
 }
 
 export interface NeonMigrateOptions {

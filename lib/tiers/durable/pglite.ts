@@ -2,6 +2,8 @@
 import { PGlite } from '@electric-sql/pglite';
 import { drizzle, type PgliteDatabase } from 'drizzle-orm/pglite';
 import { migrate } from 'drizzle-orm/pglite/migrator';
+import { createArchiveQueue } from './archive-queue.ts';
+import type { WithArchiveQueue } from './archive-queue-port.ts';
 import { createGuard } from './guard.ts';
 import { MIGRATIONS_FOLDER } from './migrations.ts';
 import type { DurableTier, TenantDirectory } from './port.ts';
@@ -14,10 +16,14 @@ export interface PgliteDurableOptions {
   readonly timeoutMs?: number;
 }
 
-/** Opens (and migrates) the database. Cold start ≈4 s: create one per process, not per request. */
+/**
+ * Opens (and migrates) the database. Cold start ≈4 s: create one per process, not per request. The archive
+ * queue is the `archiveQueue` property: it must share this PGlite instance (a second one cannot open the
+ * same data directory), and closes with the tier.
+ */
 export async function createPgliteDurableTier(
   options: PgliteDurableOptions = {},
-): Promise<DurableTier & TenantDirectory> {
+): Promise<DurableTier & TenantDirectory & WithArchiveQueue> {
   const client = options.dataDir === undefined ? new PGlite() : new PGlite(options.dataDir);
   const db = drizzle({ client });
   try {
@@ -26,7 +32,8 @@ export async function createPgliteDurableTier(
     await client.close();
     throw error;
   }
-  return createSqlStore(
+  const guard = createGuard(options.timeoutMs);
+  const store = createSqlStore(
     {
       db,
       repeatableRead: (statement) =>
@@ -35,8 +42,9 @@ export async function createPgliteDurableTier(
         }),
       close: () => client.close(),
     },
-    createGuard(options.timeoutMs),
+    guard,
   );
+  return { ...store, archiveQueue: createArchiveQueue(db, guard) };
 }
 
 /** Applies the migrations in drizzle/ that this database has not seen. */

@@ -1,7 +1,9 @@
 /** The durable tier's tables. `npx drizzle-kit generate` turns changes here into migrations in drizzle/. */
 import { sql } from 'drizzle-orm';
 import {
+  type AnyPgColumn,
   bigint,
+  bigserial,
   check,
   foreignKey,
   index,
@@ -64,6 +66,12 @@ export const runs = pgTable(
     inputTokens: bigint('input_tokens', { mode: 'number' }),
     outputTokens: bigint('output_tokens', { mode: 'number' }),
     costUsd: numeric('cost_usd', { mode: 'number' }),
+    // The archive queue (archive-queue.ts). The batch a completed run joined, and its durable_version at that
+    // moment: the batch archives only checkpoints up to it, so a late save never changes a batch.
+    archiveBatchId: text('archive_batch_id').references((): AnyPgColumn => archiveBatches.batchId),
+    archiveHeadVersion: bigint('archive_head_version', { mode: 'number' }),
+    /** When the retention pass removed the run's hot copy (only after the archive holds it). */
+    hotPurgedAt: ms('hot_purged_at'),
   },
   (t) => [
     primaryKey({ columns: [t.tenantId, t.runId] }),
@@ -75,6 +83,16 @@ export const runs = pgTable(
     index('runs_tenant_parent_idx').on(t.tenantId, t.parentRunId, t.createdAt, t.runId),
     // Erasure by user (GDPR) finds a user's runs without a scan.
     index('runs_tenant_user_idx').on(t.tenantId, t.userId),
+    index('runs_archive_batch_idx').on(t.archiveBatchId),
+    // claimBatch's scan: completed, unarchived, unbatched runs, oldest first, in exactly its ORDER BY, so a
+    // batch costs `limit` index entries however many runs are archived already.
+    index('runs_archive_pending_idx')
+      .on(t.completedAt, t.runId, t.tenantId)
+      .where(sql`${t.completedAt} IS NOT NULL AND ${t.archivedAt} IS NULL AND ${t.archiveBatchId} IS NULL`),
+    // The hot retention pass: archived runs whose hot copy is still there, oldest first.
+    index('runs_hot_purge_idx')
+      .on(t.completedAt)
+      .where(sql`${t.archivedAt} IS NOT NULL AND ${t.hotPurgedAt} IS NULL`),
   ],
 );
 
@@ -90,6 +108,12 @@ export const checkpoints = pgTable(
     payload: text('payload').notNull(),
     sizeBytes: integer('size_bytes').notNull(),
     savedAt: ms('saved_at').notNull(),
+    /**
+     * Insertion order. A commit draws it while holding its run's row lock, so a batch can name exactly the
+     * checkpoints its runs had when it was claimed (archive_batches.commit_seq_limit), even against a late
+     * commit of an OLDER version (out-of-order writers, repairs), which the version bound alone would let in.
+     */
+    commitSeq: bigserial('commit_seq', { mode: 'number' }).notNull(),
   },
   (t) => [
     primaryKey({ columns: [t.tenantId, t.runId, t.version] }),
@@ -118,5 +142,18 @@ export const idempotencyRecords = pgTable(
   ],
 );
 
-export const schema = { tenants, apiKeys, runs, checkpoints, idempotencyRecords };
+/** A batch of completed runs on its way to the archive; its runs point to it (runs.archive_batch_id). */
+export const archiveBatches = pgTable('archive_batches', {
+  batchId: text('batch_id').primaryKey(),
+  createdAt: ms('created_at').notNull().defaultNow(),
+  /** The lease: until then one archiver holds the batch; after it, claimBatch hands it out again. */
+  claimedUntil: ms('claimed_until').notNull(),
+  attempts: integer('attempts').notNull().default(1),
+  archivedAt: ms('archived_at'),
+  runCount: integer('run_count').notNull(),
+  /** The batch's checkpoints are those of its runs with commit_seq below this (drawn after the runs were locked). */
+  commitSeqLimit: bigint('commit_seq_limit', { mode: 'number' }).notNull(),
+});
+
+export const schema = { tenants, apiKeys, runs, checkpoints, idempotencyRecords, archiveBatches };
 export type DurableSchema = typeof schema;

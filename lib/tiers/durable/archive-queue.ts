@@ -1,0 +1,186 @@
+/**
+ * The ArchiveQueue on the durable store's drizzle database (the same `db` as sql-store.ts). Each method is one
+ * statement, so it works over Neon HTTP (no session, no interactive transaction) and is atomic on its own.
+ * The statements, and why they are safe under concurrency, are in archive-queue-sql.ts.
+ */
+import { and, asc, eq, isNotNull, isNull, lt, lte, type SQL, sql } from 'drizzle-orm';
+import type { RunKey, RunStatus } from '../types.ts';
+import type { ArchivableRun, ArchiveQueue, ClaimedBatch } from './archive-queue-port.ts';
+import {
+  abandonStatement,
+  claimStatement,
+  deleteArchivedStatement,
+  deleteLiveStatement,
+  markArchivedStatement,
+  statsStatement,
+} from './archive-queue-sql.ts';
+import type { Guard } from './guard.ts';
+import { toStoredVersion } from './rows.ts';
+import { archiveBatches, checkpoints, runs } from './schema.ts';
+import type { DurableDb } from './sql-store.ts';
+
+/** Upper bound of every `limit`: a batch must fit one archive write, a retention step one statement. */
+const MAX_LIMIT = 10_000;
+
+export function createArchiveQueue(db: DurableDb, guard: Guard): ArchiveQueue {
+  const rows = async (statement: SQL) => rowsOf(await db.execute(statement));
+
+  return {
+    claimBatch: (options) =>
+      guard('claimBatch', async () => {
+        const found = await rows(
+          claimStatement({
+            limit: clamp(options.limit),
+            now: options.now,
+            claimedUntil: options.now + Math.max(0, options.leaseMs),
+            newBatchId: options.newBatchId,
+          }),
+        );
+        const first = found[0];
+        if (!first) return null;
+        const batch: ClaimedBatch = {
+          batchId: text(first.batch_id),
+          attempt: num(first.attempts),
+          runs: found.filter((row) => row.run_id !== null).map(toArchivableRun),
+        };
+        return batch;
+      }),
+
+    batchCheckpoints: (batchId) =>
+      guard('batchCheckpoints', async () => {
+        const found = await db
+          .select({ c: checkpoints })
+          .from(archiveBatches)
+          .innerJoin(runs, eq(runs.archiveBatchId, archiveBatches.batchId))
+          .innerJoin(
+            checkpoints,
+            and(eq(checkpoints.tenantId, runs.tenantId), eq(checkpoints.runId, runs.runId)),
+          )
+          .where(
+            and(
+              eq(archiveBatches.batchId, batchId),
+              // The batch's bounds: see claimStatement for why these two freeze its composition.
+              lte(checkpoints.version, runs.archiveHeadVersion),
+              lt(checkpoints.commitSeq, archiveBatches.commitSeqLimit),
+            ),
+          )
+          // Byte order, not the database's locale: the same on every server, as the archive sorts.
+          .orderBy(
+            sql`${checkpoints.tenantId} COLLATE "C"`,
+            sql`${checkpoints.runId} COLLATE "C"`,
+            asc(checkpoints.version),
+          );
+        return found.map(({ c }) => ({ tenantId: c.tenantId, runId: c.runId, ...toStoredVersion(c) }));
+      }),
+
+    markArchived: (batchId, at) =>
+      guard('markArchived', async () => num((await rows(markArchivedStatement(batchId, at)))[0]?.marked)),
+
+    runsToPurgeFromHot: (options) =>
+      guard('runsToPurgeFromHot', () =>
+        db
+          .select({ tenantId: runs.tenantId, runId: runs.runId })
+          .from(runs)
+          .where(
+            and(
+              isNotNull(runs.archivedAt),
+              isNull(runs.hotPurgedAt),
+              lt(runs.completedAt, new Date(options.completedBefore)),
+            ),
+          )
+          .orderBy(asc(runs.completedAt), asc(runs.runId), asc(runs.tenantId))
+          .limit(clamp(options.limit)),
+      ),
+
+    markHotPurged: (keys, at) =>
+      guard('markHotPurged', async () => {
+        if (keys.length === 0) return;
+        // The keys travel as one JSON parameter: one statement whatever their number, on every driver.
+        const list = JSON.stringify(keys.map((k) => ({ tenant_id: k.tenantId, run_id: k.runId })));
+        await db
+          .update(runs)
+          .set({ hotPurgedAt: new Date(at) })
+          .where(
+            and(
+              isNotNull(runs.archivedAt),
+              isNull(runs.hotPurgedAt),
+              sql`(${runs.tenantId}, ${runs.runId}) IN (SELECT tenant_id, run_id
+                  FROM jsonb_to_recordset(${list}::jsonb) AS k(tenant_id text, run_id text))`,
+            ),
+          );
+      }),
+
+    deleteArchivedCheckpoints: (options) =>
+      guard('deleteArchivedCheckpoints', async () =>
+        num((await rows(deleteArchivedStatement(options.savedBefore, clamp(options.limit))))[0]?.deleted),
+      ),
+
+    deleteOldCheckpointsOfLiveRuns: (options) =>
+      guard('deleteOldCheckpointsOfLiveRuns', async () =>
+        num((await rows(deleteLiveStatement(options.savedBefore, clamp(options.limit))))[0]?.deleted),
+      ),
+
+    abandonStaleRuns: (options) =>
+      guard('abandonStaleRuns', async () => {
+        const found = await rows(abandonStatement(options.updatedBefore, options.at, clamp(options.limit)));
+        return found.map((row): RunKey => ({ tenantId: text(row.tenant_id), runId: text(row.run_id) }));
+      }),
+
+    stats: () =>
+      guard('stats', async () => {
+        const [row] = await rows(statsStatement());
+        return {
+          pending: num(row?.pending),
+          batchesInFlight: num(row?.batches_in_flight),
+          archived: num(row?.archived),
+        };
+      }),
+  };
+}
+
+function toArchivableRun(row: Record<string, unknown>): ArchivableRun {
+  return {
+    tenantId: text(row.tenant_id),
+    runId: text(row.run_id),
+    agentName: text(row.agent_name),
+    parentRunId: textOrNull(row.parent_run_id),
+    threadId: textOrNull(row.thread_id),
+    userId: textOrNull(row.user_id),
+    status: text(row.status) as RunStatus,
+    durableVersion: num(row.durable_version),
+    createdAt: num(row.created_at),
+    updatedAt: num(row.updated_at),
+    completedAt: numOrNull(row.completed_at),
+    archivedAt: numOrNull(row.archived_at),
+    model: textOrNull(row.model),
+    inputTokens: num(row.input_tokens),
+    outputTokens: num(row.output_tokens),
+    costUsd: num(row.cost_usd),
+    archiveHeadVersion: num(row.archive_head_version),
+  };
+}
+
+/** `db.execute` answers `{ rows }` on neon-http and PGlite alike; its drizzle type is the driver's. */
+function rowsOf(result: unknown): Record<string, unknown>[] {
+  const found = (result as { rows?: unknown }).rows;
+  if (!Array.isArray(found)) throw new Error('the database answered without rows');
+  return found as Record<string, unknown>[];
+}
+
+// The statements cast every value to int, float8 or text; a driver that hands back a numeric string still maps.
+function num(value: unknown): number {
+  const n = typeof value === 'string' ? Number(value) : value;
+  if (typeof n !== 'number' || !Number.isFinite(n))
+    throw new Error(`expected a number, got ${String(value)}`);
+  return n;
+}
+const numOrNull = (value: unknown) => (value === null || value === undefined ? null : num(value));
+function text(value: unknown): string {
+  if (typeof value !== 'string') throw new Error(`expected text, got ${String(value)}`);
+  return value;
+}
+const textOrNull = (value: unknown) => (value === null || value === undefined ? null : text(value));
+
+function clamp(limit: number): number {
+  return Math.min(MAX_LIMIT, Math.max(1, Math.trunc(limit) || 1));
+}
