@@ -272,6 +272,21 @@ export function durableContract(fx: DurableFixture): void {
         expect(await tier.complete(newKey(), { status: 'completed', completedAt, ...done })).toBeNull();
       });
 
+      it('a save after complete does not reopen the run', async () => {
+        const key = newKey();
+        await commit(key, version(1));
+        await tier.complete(key, {
+          status: 'completed',
+          completedAt: 1_790_000_000_000,
+          model: null,
+          inputTokens: 0,
+          outputTokens: 0,
+          costUsd: 0,
+        });
+        await commit(key, version(2), { run: fields({ status: 'running' }) });
+        expect(await tier.getRun(key)).toMatchObject({ status: 'completed', durableVersion: 2 });
+      });
+
       it('listCheckpoints pages newest first with beforeVersion', async () => {
         const key = newKey();
         for (let v = 1; v <= 5; v++)

@@ -63,7 +63,10 @@ export function commitStatement(key: RunKey, record: StoredVersion, options: Com
       ON CONFLICT (tenant_id, run_id) DO UPDATE SET
         durable_version = greatest(r.durable_version, excluded.durable_version),
         ${newer('agent_name')}, ${newer('parent_run_id')}, ${newer('thread_id')}, ${newer('user_id')},
-        ${newer('status')}, updated_at = excluded.updated_at
+        -- A completed run's status is final: a late save must not reopen it (the archiver relies on it).
+        status = CASE WHEN r.completed_at IS NOT NULL THEN r.status
+                      WHEN excluded.durable_version >= r.durable_version THEN excluded.status ELSE r.status END,
+        updated_at = excluded.updated_at
       RETURNING 1
     ), checkpoint AS (
       INSERT INTO checkpoints (tenant_id, run_id, version, checkpoint, hash, encoding, payload, size_bytes, saved_at)

@@ -16,6 +16,15 @@
  * Never point these at the machine's shared Redis (6379) or Postgres (5432). Servers are also
  * killed on process exit as a last resort; a test runner killed with SIGKILL can still leak them.
  */
-export { type PostgresCluster, type PostgresClusterOptions, startPostgresCluster } from './postgres-cluster.ts';
+export {
+  type PostgresCluster,
+  type PostgresClusterOptions,
+  startPostgresCluster,
+} from './postgres-cluster.ts';
 export { type RedisServer, type RedisServerOptions, startRedisServer } from './redis-server.ts';
-export { type FaultProxy, type FaultProxyOptions, type FaultProxyStats, startFaultProxy } from './tcp-proxy.ts';
+export {
+  type FaultProxy,
+  type FaultProxyOptions,
+  type FaultProxyStats,
+  startFaultProxy,
+} from './tcp-proxy.ts';

@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { freePort } from '../ports.ts';
-import { exited, isRunning, reapOnExit, sleep, terminate, waitFor } from './process.ts';
+import { exited, guardServer, isRunning, sleep, terminate, unrefChild, waitFor } from './process.ts';
 
 const run = promisify(execFile);
 
@@ -50,11 +50,8 @@ export async function startPostgresCluster(options: PostgresClusterOptions = {})
   const dataDir = join(dir, 'data');
   const logPath = join(dir, 'postgres.log');
   let postmaster: ChildProcess | undefined;
-  const unregister = reapOnExit(() => {
-    // SIGQUIT is the immediate shutdown: the postmaster still takes its backends down with it.
-    if (isRunning(postmaster)) postmaster.kill('SIGQUIT');
-    rmSync(dir, { recursive: true, force: true });
-  });
+  // SIGQUIT is the immediate shutdown: the postmaster still takes its backends down with it.
+  const guard = guardServer('SIGQUIT', dir);
   // initdb and postgres refuse to run as root: hand the directory to the server user.
   if (user) chownSync(dir, user.uid, user.gid);
   const asServer = { cwd: dir, ...(user ?? {}) };
@@ -71,6 +68,8 @@ export async function startPostgresCluster(options: PostgresClusterOptions = {})
         stdio: ['ignore', logFd, logFd],
       });
       closeSync(logFd);
+      guard.watch(child);
+      unrefChild(child);
       let spawnError: Error | undefined;
       child.once('error', (error) => {
         spawnError = error;
@@ -108,7 +107,7 @@ export async function startPostgresCluster(options: PostgresClusterOptions = {})
     );
     await start();
   } catch (error) {
-    unregister();
+    guard.release();
     rmSync(dir, { recursive: true, force: true });
     throw error;
   }
@@ -135,7 +134,7 @@ export async function startPostgresCluster(options: PostgresClusterOptions = {})
       }
       releaseSharedMemory(dataDir);
       rmSync(dir, { recursive: true, force: true, maxRetries: 3 });
-      unregister();
+      guard.release();
     },
   };
 }

@@ -1,32 +1,95 @@
-/** Plumbing shared by the throwaway servers: bounded waiting, exit detection and a last-resort reaper. */
-import type { ChildProcess } from 'node:child_process';
+/** Plumbing shared by the throwaway servers: bounded waiting, exit detection, and guards against leaks. */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { rmSync } from 'node:fs';
+import type { Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 export { sleep };
 
 const reapers = new Set<() => void>();
-let installed = false;
+
+/** Runs the synchronous `reap` when this process exits normally (process.exit, end of the event loop). */
+function reapOnExit(reap: () => void): () => void {
+  if (reapers.size === 0) process.once('exit', runReapers);
+  reapers.add(reap);
+  return () => {
+    reapers.delete(reap);
+    if (reapers.size === 0) process.off('exit', runReapers);
+  };
+}
+
+function runReapers(): void {
+  for (const reap of reapers) {
+    try {
+      reap();
+    } catch {
+      // Best effort: one failing reaper must not keep the others from running.
+    }
+  }
+}
+
+/** Keeps a throwaway server (its current process and its directory) from outliving this process. */
+export interface ServerGuard {
+  /** The process to kill if we die; call again after every (re)start. */
+  watch(child: ChildProcess): void;
+  /** Normal teardown is done: stop guarding. */
+  release(): void;
+}
 
 /**
- * Registers a synchronous cleanup that runs when this process exits, so a server outlives neither a
- * test that crashed before its teardown nor a forgotten `stop()`. Returns the function that unregisters it.
- * Only 'exit' is hooked: catching signals would change how the test runner's own workers shut down.
+ * Two layers. process.on('exit') kills at once on a normal exit. It is not enough alone: vitest stops
+ * fork workers with SIGTERM (then SIGKILL), which skip 'exit' handlers (seen leaking servers here). So a
+ * detached `sh` watchdog also holds a pipe from us: the kernel closes it however we die, and the
+ * watchdog then signals the server and removes its directory.
  */
-export function reapOnExit(reap: () => void): () => void {
-  if (!installed) {
-    installed = true;
-    process.on('exit', () => {
-      for (const r of reapers) {
-        try {
-          r();
-        } catch {
-          // Best effort: one failing reaper must not keep the others from running.
-        }
-      }
-    });
-  }
-  reapers.add(reap);
-  return () => reapers.delete(reap);
+export function guardServer(signal: 'SIGKILL' | 'SIGQUIT', dir: string): ServerGuard {
+  let current: ChildProcess | undefined;
+  const watchdog = startWatchdog(signal.slice(3), dir);
+  const unregister = reapOnExit(() => {
+    if (isRunning(current)) current.kill(signal);
+    rmSync(dir, { recursive: true, force: true });
+    watchdog.send('done'); // its job is done: spare it a second signal to a pid that may be recycled
+  });
+  return {
+    watch(child) {
+      current = child;
+      watchdog.send(`watch ${child.pid}`);
+      // Forget a pid once it has exited, so a recycled pid can never be signalled.
+      child.once('exit', () => {
+        if (current === child) watchdog.send('watch -');
+      });
+    },
+    release() {
+      unregister();
+      watchdog.send('done');
+    },
+  };
+}
+
+// Reads commands from our pipe; EOF without "done" means this process died, however it died.
+const WATCHDOG = `trap '' INT TERM HUP
+pid=
+while read -r word arg; do
+  case "$word" in watch) pid="$arg" ;; done) exit 0 ;; esac
+done
+case "$pid" in ''|*[!0-9]*) ;; *) kill -"$1" "$pid" 2>/dev/null; sleep 1 ;; esac
+rm -rf "$2"`;
+
+function startWatchdog(signal: string, dir: string): { send(line: string): void } {
+  const child = spawn('sh', ['-c', WATCHDOG, 'watchdog', signal, dir], {
+    detached: true, // own session: a Ctrl-C to the test run must not kill it before it has done its job
+    stdio: ['pipe', 'ignore', 'ignore'],
+  });
+  child.unref();
+  child.on('error', () => {});
+  child.stdin?.on('error', () => {}); // EPIPE if it is gone already: nothing left to guard
+  return {
+    send(line) {
+      if (!child.stdin?.writable) return;
+      child.stdin.write(`${line}\n`);
+      if (line === 'done') child.stdin.end();
+    },
+  };
 }
 
 /** Polls `check` until it returns true; bounded in time and in attempts. A throw from `check` aborts at once. */
@@ -73,6 +136,12 @@ export async function terminate(child: ChildProcess, signal: NodeJS.Signals, gra
   child.kill('SIGKILL');
   if (!(await exited(child, graceMs)))
     throw new Error(`process ${child.pid} survived SIGKILL for ${graceMs} ms`);
+}
+
+/** A forgotten server must not keep the test process alive, or its exit reaper could never run. */
+export function unrefChild(child: ChildProcess): void {
+  child.unref();
+  for (const stream of [child.stdout, child.stderr]) (stream as Socket | null)?.unref();
 }
 
 /** Keeps the last `maxChars` of a child's stdout+stderr, to quote in error messages. */

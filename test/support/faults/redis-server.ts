@@ -5,7 +5,15 @@ import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from '../ports.ts';
-import { isRunning, outputTail, reapOnExit, terminate, waitFor } from './process.ts';
+import {
+  guardServer,
+  isRunning,
+  outputTail,
+  type ServerGuard,
+  terminate,
+  unrefChild,
+  waitFor,
+} from './process.ts';
 
 export interface RedisServerOptions {
   /** @default a free loopback port */
@@ -32,21 +40,18 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
   const readyTimeoutMs = options.readyTimeoutMs ?? 10_000;
   const dir = mkdtempSync(join(tmpdir(), 'strata-redis-'));
   let child: ChildProcess | undefined;
-  const unregister = reapOnExit(() => {
-    if (isRunning(child)) child.kill('SIGKILL');
-    rmSync(dir, { recursive: true, force: true });
-  });
+  const guard = guardServer('SIGKILL', dir);
 
   // A port found free may be taken before redis binds it: retry with another unless the caller chose it.
   let port = options.port ?? (await freePort());
   for (let attempt = 1; ; attempt++) {
     try {
-      child = await launch(port, dir, readyTimeoutMs);
+      child = await launch(port, dir, readyTimeoutMs, guard);
       break;
     } catch (error) {
       const retry = options.port === undefined && attempt < 3 && /already in use/i.test(String(error));
       if (!retry) {
-        unregister();
+        guard.release();
         rmSync(dir, { recursive: true, force: true });
         throw error;
       }
@@ -69,21 +74,28 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
       // `--save ''` keeps nothing on disk, but clear the dir anyway so "empty" never depends on config.
       rmSync(dir, { recursive: true, force: true });
       mkdirSync(dir, { mode: 0o700 });
-      child = await launch(port, dir, readyTimeoutMs);
+      child = await launch(port, dir, readyTimeoutMs, guard);
     },
     async stop() {
       await kill('SIGKILL');
       rmSync(dir, { recursive: true, force: true });
-      unregister();
+      guard.release();
     },
   };
 }
 
-async function launch(port: number, dir: string, readyTimeoutMs: number): Promise<ChildProcess> {
+async function launch(
+  port: number,
+  dir: string,
+  readyTimeoutMs: number,
+  guard: ServerGuard,
+): Promise<ChildProcess> {
   const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'];
   const child = spawn('redis-server', [...args, '--daemonize', 'no', '--dir', dir], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  guard.watch(child);
+  unrefChild(child);
   const tail = outputTail(child);
   let spawnError: Error | undefined;
   child.once('error', (error) => {
