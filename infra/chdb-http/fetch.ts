@@ -124,7 +124,9 @@ function success(
     'X-ClickHouse-Timezone': ctx.timezone,
   });
   if (ctx.format) headers.set('X-ClickHouse-Format', ctx.format);
-  return new Response(r.body.byteLength > 0 ? (r.body as Uint8Array<ArrayBuffer>) : null, {
+  // Always a body, even an empty one: with `null` the client's stream reader waits for data that never comes
+  // (an empty JSONEachRow result hung).
+  return new Response(r.body as Uint8Array<ArrayBuffer>, {
     status: 200,
     headers,
   });

@@ -47,6 +47,14 @@ async function expectCode(p: Promise<unknown>, code: string): Promise<void> {
 }
 
 describe('chdb-http with @clickhouse/client-web', () => {
+  it('answers an empty result without hanging the client', async () => {
+    const rs = await client.query({
+      query: "SELECT * FROM events WHERE run_id = 'nobody'",
+      format: 'JSONEachRow',
+    });
+    expect(await rs.json()).toEqual([]);
+  }, 5_000);
+
   it('answers ping (client and GET /ping)', async () => {
     expect(await client.ping()).toEqual({ success: true });
     expect(await (await chdbFetch('http://chdb.local/ping')).text()).toBe('Ok.\n');

@@ -19,17 +19,17 @@ interface RunCost {
   readonly batch_id: string;
   readonly day: string;
   readonly agent_name: string;
-  readonly model: string;
+  readonly model_key: string;
   readonly input_tokens: string | number;
   readonly output_tokens: string | number;
-  readonly cost_usd: string;
+  readonly cost_text: string;
 }
 
 /** Lightweight DELETEs carry their run ids in the URL: bounded so that no server refuses the request line. */
 const IDS_PER_DELETE = 500;
 
 const COSTS = `SELECT run_id, batch_id, toString(toDate(completed_at)) AS day, agent_name,
-  ifNull(model, '') AS model, input_tokens, output_tokens, toString(cost_usd) AS cost_usd
+  ifNull(model, '') AS model_key, input_tokens, output_tokens, toString(cost_usd) AS cost_text
   FROM archived_runs WHERE tenant_id = {tenant:String}`;
 
 export async function deleteRun(
@@ -113,7 +113,19 @@ async function record(
   await client.insert({
     table: 'archived_run_deletions',
     format: 'JSONEachRow',
-    values: fresh.map((r) => ({ tenant_id: tenantId, deleted_at: deletedAt, ...r })),
+    values: fresh.map((r) => ({
+      tenant_id: tenantId,
+      run_id: r.run_id,
+      batch_id: r.batch_id,
+      deleted_at: deletedAt,
+      day: r.day,
+      agent_name: r.agent_name,
+      model: r.model_key,
+      input_tokens: r.input_tokens,
+      output_tokens: r.output_tokens,
+      // Decimal text both ways: the amount subtracted is exactly the amount that was added.
+      cost_usd: r.cost_text,
+    })),
     clickhouse_settings: dedupSettings(tokenOf('deletion', identity)),
     abort_signal: signal,
   });

@@ -77,12 +77,15 @@ export interface CheckpointRow {
   readonly payload: string;
 }
 
-/** Times are read as epoch ms on the server, so no time zone or format of the client matters. */
+/**
+ * Times are read as epoch ms on the server, so no time zone or format of the client matters. Computed
+ * columns get names of their own: an alias equal to a column name would shadow it in the rest of the query.
+ */
 export const RUN_COLUMNS = `tenant_id, run_id, agent_name, parent_run_id, thread_id, user_id, status, model,
-  input_tokens, output_tokens, toString(cost_usd) AS cost_usd,
-  toUnixTimestamp64Milli(created_at) AS created_at, toUnixTimestamp64Milli(completed_at) AS completed_at,
-  toUnixTimestamp64Milli(archived_at) AS archived_at, head_version, head_hash,
-  toUnixTimestamp64Milli(retain_until) AS retain_until`;
+  input_tokens, output_tokens, toString(cost_usd) AS cost_text,
+  toUnixTimestamp64Milli(created_at) AS created_ms, toUnixTimestamp64Milli(completed_at) AS completed_ms,
+  toUnixTimestamp64Milli(archived_at) AS archived_ms, head_version, head_hash,
+  toUnixTimestamp64Milli(retain_until) AS retain_ms`;
 
 export type RunResult = Record<
   | 'tenant_id'
@@ -91,13 +94,13 @@ export type RunResult = Record<
   | 'status'
   | 'input_tokens'
   | 'output_tokens'
-  | 'cost_usd'
-  | 'created_at'
-  | 'completed_at'
-  | 'archived_at'
+  | 'cost_text'
+  | 'created_ms'
+  | 'completed_ms'
+  | 'archived_ms'
   | 'head_version'
   | 'head_hash'
-  | 'retain_until',
+  | 'retain_ms',
   string | number
 > &
   Record<'parent_run_id' | 'thread_id' | 'user_id' | 'model', string | null>;
@@ -114,22 +117,22 @@ export function archivedRunOf(r: RunResult): ArchivedRun {
     model: r.model,
     inputTokens: num(r.input_tokens),
     outputTokens: num(r.output_tokens),
-    costUsd: num(r.cost_usd),
-    createdAt: num(r.created_at),
-    completedAt: num(r.completed_at),
-    archivedAt: num(r.archived_at),
+    costUsd: num(r.cost_text),
+    createdAt: num(r.created_ms),
+    completedAt: num(r.completed_ms),
+    archivedAt: num(r.archived_ms),
     headVersion: num(r.head_version),
     headHash: String(r.head_hash),
-    retainUntil: num(r.retain_until),
+    retainUntil: num(r.retain_ms),
   };
 }
 
 export const SUMMARY_COLUMNS =
-  'version, hash, checkpoint, size_bytes, toUnixTimestamp64Milli(saved_at) AS saved_at';
+  'version, hash, checkpoint, size_bytes, toUnixTimestamp64Milli(saved_at) AS saved_ms';
 export const VERSION_COLUMNS = `${SUMMARY_COLUMNS}, payload`;
 
 export type SummaryResult = Record<
-  'version' | 'hash' | 'checkpoint' | 'size_bytes' | 'saved_at',
+  'version' | 'hash' | 'checkpoint' | 'size_bytes' | 'saved_ms',
   string | number
 >;
 export type VersionResult = SummaryResult & { readonly payload: string };
@@ -140,7 +143,7 @@ export function summaryOf(r: SummaryResult): CheckpointSummary {
     hash: String(r.hash),
     checkpoint: String(r.checkpoint) as CheckpointType,
     sizeBytes: num(r.size_bytes),
-    savedAt: num(r.saved_at),
+    savedAt: num(r.saved_ms),
   };
 }
 

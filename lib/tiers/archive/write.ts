@@ -1,6 +1,6 @@
 /**
- * writeBatch, exactly once. Each chunk is ONE insert (one block, never a stream: a streamed insert with a
- * token lost rows on chDB) carrying an insert_deduplication_token that is the same on every attempt
+ * writeBatch, exactly once. Each chunk is ONE insert, sent whole (never streamed: a streamed insert with a
+ * token lost rows on chDB), carrying an insert_deduplication_token that is the same on every attempt
  * (batch.ts). Every table involved, the cost view's target included, has its own deduplication window, and
  * the insert asks for dependent views to be deduplicated too, so a repeated chunk adds nothing anywhere.
  *
@@ -38,7 +38,7 @@ export async function writeBatch(
 
   // Chunks are cut from the whole batch and only THEN filtered: a run skipped on a retry (archived by
   // another batch meanwhile) cannot shift rows into other chunks and change their tokens.
-  const cpChunks = chunk(prepared.checkpoints, (c) => c.canonical.length + 256);
+  const cpChunks = chunk(prepared.checkpoints, (c) => Buffer.byteLength(c.canonical) + 256);
   let checkpoints = 0;
   for (const [index, part] of cpChunks.entries()) {
     const rows: CheckpointRow[] = part
