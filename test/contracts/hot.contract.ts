@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { TierUnavailable } from '../../lib/errors.ts';
-import type { HotSaveOptions, HotTier } from '../../lib/tiers/hot/port.ts';
+import type { HotSaveOptions, HotTier, OutboxEntry } from '../../lib/tiers/hot/port.ts';
 import type { IdempotencyWrite, RunKey, StoredVersion } from '../../lib/tiers/types.ts';
 
 export interface HotFixture {
@@ -320,6 +320,137 @@ export function hotContract(fx: HotFixture): void {
       expect(await tier.load({ tenantId: t, runId: 'x:r' })).toBeNull();
       await tier.delete(b);
       expect(await tier.load(a)).toEqual(v1);
+    });
+
+    describe('outbox of runs not durable yet', () => {
+      const PENDING = { ttlSeconds: TTL, pendingDurable: true } as const;
+      const at = (version: number, savedAt: number): StoredVersion => ({ ...record(version), savedAt });
+      const idOf = (k: RunKey) => JSON.stringify([k.tenantId, k.runId]);
+      /** The outbox entries of these runs only: an adapter on a shared Redis may hold other tests' entries. */
+      async function outboxOf(...keys: RunKey[]): Promise<OutboxEntry[]> {
+        const ids = new Set(keys.map(idOf));
+        const all = await tier.outboxBatch({ savedBefore: Number.POSITIVE_INFINITY, limit: 10_000 });
+        return all.filter((e) => ids.has(idOf(e.key)));
+      }
+
+      it('a pendingDurable save records the run at its savedAt; other saves add or move nothing', async () => {
+        const sizeBefore = await tier.outboxSize();
+        const [pending, durable, unknown] = [runKey(), runKey(), runKey()];
+        const [v1] = await seed(pending, 1, { pendingDurable: true });
+        await seed(durable, 2);
+        expect(await tier.save(unknown, record(1), PENDING)).toEqual({ status: 'head_unknown' });
+        expect(await tier.save(pending, record(1), PENDING)).toEqual({
+          status: 'conflict',
+          currentVersion: 1,
+        });
+        expect(await outboxOf(pending, durable, unknown)).toEqual([{ key: pending, savedAt: v1!.savedAt }]);
+        expect(await tier.outboxSize()).toBe(sizeBefore + 1);
+        // A save the caller commits durably itself leaves the entry as it is: the drain will find it durable.
+        expect(await tier.save(pending, record(2), { ttlSeconds: TTL })).toEqual({ status: 'saved' });
+        expect(await outboxOf(pending)).toEqual([{ key: pending, savedAt: v1!.savedAt }]);
+        // A replayed save writes nothing, the outbox included.
+        const write = idem('k', 'fp', record(3));
+        await tier.save(pending, at(3, 50_005), { ...PENDING, idempotency: write });
+        await tier.save(pending, at(3, 50_009), { ...PENDING, idempotency: write });
+        expect(await outboxOf(pending)).toEqual([{ key: pending, savedAt: 50_005 }]);
+      });
+
+      it('lists oldest first, up to limit, savedBefore inclusive; a later pending save moves the run', async () => {
+        // Scores below any other test's (those are >= 50_000), so a shared outbox lists these first.
+        const base = 0;
+        const [k1, k2, k3] = [runKey(), runKey(), runKey()];
+        for (const [k, offset] of [
+          [k1, 30],
+          [k2, 10],
+          [k3, 20],
+        ] as const) {
+          expect(await tier.save(k, at(1, base + offset), { ...PENDING, knownHead: 0 })).toEqual({
+            status: 'saved',
+          });
+        }
+        const entry = (key: RunKey, offset: number) => ({ key, savedAt: base + offset });
+        expect(await tier.outboxBatch({ savedBefore: base + 30, limit: 10 })).toEqual([
+          entry(k2, 10),
+          entry(k3, 20),
+          entry(k1, 30),
+        ]);
+        expect(await tier.outboxBatch({ savedBefore: base + 30, limit: 2 })).toEqual([
+          entry(k2, 10),
+          entry(k3, 20),
+        ]);
+        expect(await tier.outboxBatch({ savedBefore: base + 19, limit: 10 })).toEqual([entry(k2, 10)]);
+        expect(await tier.outboxBatch({ savedBefore: base + 9, limit: 10 })).toEqual([]);
+        expect(await tier.save(k2, at(2, base + 40), PENDING)).toEqual({ status: 'saved' });
+        expect(await tier.outboxBatch({ savedBefore: base + 100, limit: 10 })).toEqual([
+          entry(k3, 20),
+          entry(k1, 30),
+          entry(k2, 40),
+        ]);
+        await expect(tier.outboxBatch({ savedBefore: base, limit: 0 })).rejects.toThrow(RangeError);
+        await expect(tier.outboxBatch({ savedBefore: base, limit: 1.5 })).rejects.toThrow(RangeError);
+        await expect(tier.outboxBatch({ savedBefore: Number.NaN, limit: 1 })).rejects.toThrow(RangeError);
+      });
+
+      it('outboxAck removes only entries whose score is still the one read', async () => {
+        const [a, b] = [runKey(), runKey()];
+        await seed(a, 1, { pendingDurable: true });
+        await seed(b, 1, { pendingDurable: true });
+        const sizeBefore = await tier.outboxSize();
+        const read = await outboxOf(a, b);
+        expect(read).toHaveLength(2);
+        // b is saved again between the drain's read and its ack: it must stay for the next drain.
+        const v2 = record(2);
+        expect(await tier.save(b, v2, PENDING)).toEqual({ status: 'saved' });
+        expect(await tier.outboxAck(read)).toBe(1);
+        expect(await outboxOf(a, b)).toEqual([{ key: b, savedAt: v2.savedAt }]);
+        expect(await tier.outboxSize()).toBe(sizeBefore - 1);
+        expect(await tier.outboxAck(read)).toBe(0);
+        expect(await tier.outboxAck([])).toBe(0);
+        expect(await tier.outboxAck([{ key: b, savedAt: v2.savedAt + 1 }])).toBe(0);
+        expect(await tier.outboxAck([{ key: runKey(), savedAt: v2.savedAt }])).toBe(0);
+        expect(await tier.outboxAck(await outboxOf(b))).toBe(1);
+        expect(await outboxOf(a, b)).toEqual([]);
+        expect(await tier.outboxSize()).toBe(sizeBefore - 2);
+      });
+
+      it('delete removes the entry; tenants and runs are isolated, even with separators in ids', async () => {
+        const runId = `r:{${randomUUID()}}%`;
+        const a = { tenantId: `a:${randomUUID()}`, runId };
+        const b = { tenantId: `b:${randomUUID()}`, runId };
+        // "t:x" + "r" and "t" + "x:r" are two runs, saved at the same time.
+        const t = `t-${randomUUID()}`;
+        const c = { tenantId: `${t}:x`, runId: 'r' };
+        const d = { tenantId: t, runId: 'x:r' };
+        for (const k of [a, b, c, d]) {
+          expect(await tier.save(k, at(1, 70_007), { ...PENDING, knownHead: 0 })).toEqual({
+            status: 'saved',
+          });
+        }
+        const sizeBefore = await tier.outboxSize();
+        await tier.delete(a);
+        expect(await outboxOf(a, b, c, d)).toEqual(expect.arrayContaining([{ key: b, savedAt: 70_007 }]));
+        expect(await outboxOf(a)).toEqual([]);
+        expect(await tier.outboxSize()).toBe(sizeBefore - 1);
+        expect(await tier.outboxAck([{ key: c, savedAt: 70_007 }])).toBe(1);
+        expect(await outboxOf(b, c, d)).toEqual(
+          expect.arrayContaining([
+            { key: b, savedAt: 70_007 },
+            { key: d, savedAt: 70_007 },
+          ]),
+        );
+        expect(await outboxOf(b, c, d)).toHaveLength(2);
+        // A run whose hot copy was deleted can be recorded again.
+        expect(await tier.save(a, at(1, 70_008), { ...PENDING, knownHead: 0 })).toEqual({ status: 'saved' });
+        expect(await outboxOf(a)).toEqual([{ key: a, savedAt: 70_008 }]);
+      });
+
+      it('keeps the entry after the hot copy expired: it is the record that the head was not made durable', async () => {
+        const key = runKey();
+        await tier.save(key, at(1, 90_003), { ttlSeconds: 1, knownHead: 0, pendingDurable: true });
+        await elapse(1_300);
+        expect(await tier.load(key)).toBeNull();
+        expect(await outboxOf(key)).toEqual([{ key, savedAt: 90_003 }]);
+      });
     });
 
     it('answers ping, and rejects calls with TierUnavailable once closed', async () => {

@@ -80,6 +80,29 @@ describe('memory hot tier · persistPath', () => {
     expect(await (await createMemoryHotTier({ persistPath, now: () => now })).load(key)).toBeNull();
   });
 
+  it('keeps the outbox across a restart, after the heads expired, and reads a snapshot without one', async () => {
+    let now = 1_000_000;
+    const persistPath = join(await tempDir(), 'hot.json');
+    const first = await createMemoryHotTier({ persistPath, now: () => now });
+    const other = { tenantId: 'tenant', runId: 'other' };
+    await first.save(key, rec, { ttlSeconds: 1, knownHead: 0, pendingDurable: true });
+    await first.save(other, { ...rec, savedAt: 2 }, { ttlSeconds: 1, knownHead: 0, pendingDurable: true });
+    expect(await first.outboxAck([{ key: other, savedAt: 2 }])).toBe(1);
+    await first.close();
+    now += 5_000;
+    const second = await createMemoryHotTier({ persistPath, now: () => now });
+    expect(await second.load(key)).toBeNull();
+    expect(await second.outboxBatch({ savedBefore: now, limit: 10 })).toEqual([{ key, savedAt: 1 }]);
+    await second.delete(key);
+    await second.close();
+    const third = await createMemoryHotTier({ persistPath, now: () => now });
+    expect(await third.outboxSize()).toBe(0);
+
+    const older = join(await tempDir(), 'hot.json');
+    await writeFile(older, JSON.stringify({ format: 'strata-hot-memory/1', runs: [] }));
+    expect(await (await createMemoryHotTier({ persistPath: older })).outboxSize()).toBe(0);
+  });
+
   it('refuses a corrupt snapshot with a message that says how to recover', async () => {
     const persistPath = join(await tempDir(), 'hot.json');
     await writeFile(persistPath, '{"format":"something else"}');

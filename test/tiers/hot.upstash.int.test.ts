@@ -93,17 +93,41 @@ describe('upstash hot tier · layout and round trips', () => {
     expect(await inspect.exists(...found)).toBe(0);
   });
 
-  it('saves in one HTTP round trip once the script is cached', async () => {
+  it('keeps the outbox in one sorted set without TTL, member = the URI-encoded ids', async () => {
+    const tier = tierOn(bridge.url, bridge.token);
+    const key = { tenantId: `t:${randomUUID()}`, runId: 'r{1}' };
+    const member = `${encodeURIComponent(key.tenantId)}:${encodeURIComponent(key.runId)}`;
+    const v1 = rec(1);
+    await tier.save(key, v1, { ttlSeconds: 60, knownHead: 0, pendingDurable: true });
+    expect(Number(await inspect.zscore(`${keyPrefix}:outbox`, member))).toBe(v1.savedAt);
+    expect(await inspect.pttl(`${keyPrefix}:outbox`)).toBe(-1);
+    await tier.delete(key);
+    expect(await inspect.zscore(`${keyPrefix}:outbox`, member)).toBeNull();
+  });
+
+  it('saves in one HTTP round trip once the script is cached, pendingDurable or not', async () => {
     const tier = tierOn(bridge.url, bridge.token);
     const key = { tenantId: `t-${randomUUID()}`, runId: 'r' };
     await tier.save(key, rec(1), { ttlSeconds: 60, knownHead: 0 });
+    const receipt = { runId: 'r', version: 3, hash: 'h3', durability: 'hot' } as const;
+    const idempotency = { key: 'k', fingerprint: 'f', ttlSeconds: 30, receipt };
+    const v3 = rec(3);
     const fetchSpy = vi.spyOn(globalThis, 'fetch');
     try {
       expect(await tier.save(key, rec(2), { ttlSeconds: 60 })).toEqual({ status: 'saved' });
       expect(fetchSpy).toHaveBeenCalledTimes(1);
+      // A pendingDurable save runs the same script, already cached: still one request.
+      expect(await tier.save(key, v3, { ttlSeconds: 60, pendingDurable: true, idempotency })).toEqual({
+        status: 'saved',
+      });
+      expect(fetchSpy).toHaveBeenCalledTimes(2);
     } finally {
       fetchSpy.mockRestore();
     }
+    expect(await tier.outboxBatch({ savedBefore: Number.POSITIVE_INFINITY, limit: 10_000 })).toContainEqual({
+      key,
+      savedAt: v3.savedAt,
+    });
   });
 });
 

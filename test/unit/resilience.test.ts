@@ -172,6 +172,9 @@ describe('guardTier', () => {
       revert: method('revert'),
       delete: method('delete'),
       ping: method('ping'),
+      outboxBatch: method('outboxBatch'),
+      outboxAck: method('outboxAck'),
+      outboxSize: method('outboxSize'),
       close: async () => {
         calls.push('close');
       },
@@ -192,13 +195,26 @@ describe('guardTier', () => {
       revert: () => guarded.revert(key, 1, 'h'),
       delete: () => guarded.delete(key),
       ping: () => guarded.ping(),
+      outboxBatch: () => guarded.outboxBatch({ savedBefore: 0, limit: 1 }),
+      outboxAck: () => guarded.outboxAck([]),
+      outboxSize: () => guarded.outboxSize(),
     };
     for (const call of Object.values(invoke)) await expect(call()).rejects.toBeInstanceOf(TierUnavailable);
-    expect(breaker.snapshot().consecutiveFailures).toBe(6);
-    expect(calls).toEqual(['save', 'load', 'promote', 'revert', 'delete', 'ping']);
+    expect(breaker.snapshot().consecutiveFailures).toBe(9);
+    expect(calls).toEqual([
+      'save',
+      'load',
+      'promote',
+      'revert',
+      'delete',
+      'ping',
+      'outboxBatch',
+      'outboxAck',
+      'outboxSize',
+    ]);
 
     // Open it: no method reaches the tier any more, except close.
-    await Promise.allSettled(Array.from({ length: 94 }, () => guarded.load(key)));
+    await Promise.allSettled(Array.from({ length: 91 }, () => guarded.load(key)));
     expect(breaker.state()).toBe('open');
     calls.length = 0;
     for (const call of Object.values(invoke)) await expect(call()).rejects.toThrow(/circuit open/);

@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { SaveReceipt, StoredVersion } from '../types.ts';
+import type { OutboxEntry } from './port.ts';
 
 /** A value and the epoch ms at which it expires (absolute, so it survives a restart). */
 export interface Expiring<T> {
@@ -24,6 +25,12 @@ export interface RunEntry {
   readonly receipts: Map<string, Expiring<StoredReceipt>>;
 }
 
+/** What a snapshot holds: the runs, and the outbox (never expires), both keyed by the run's id. */
+export interface HotState {
+  readonly runs: Map<string, RunEntry>;
+  readonly outbox: Map<string, OutboxEntry>;
+}
+
 interface SnapshotRun {
   readonly id: string;
   readonly head: Expiring<StoredVersion> | null;
@@ -31,11 +38,13 @@ interface SnapshotRun {
   readonly receipts: [string, Expiring<StoredReceipt>][];
 }
 
+// `outbox` was added to format 1 without a new format name: a snapshot without it has an empty outbox.
 const FORMAT = 'strata-hot-memory/1';
 
-export async function writeSnapshot(path: string, runs: ReadonlyMap<string, RunEntry>): Promise<void> {
+export async function writeSnapshot(path: string, { runs, outbox }: HotState): Promise<void> {
   const body = JSON.stringify({
     format: FORMAT,
+    outbox: [...outbox],
     runs: [...runs].map(
       ([id, run]): SnapshotRun => ({
         id,
@@ -62,28 +71,32 @@ export async function writeSnapshot(path: string, runs: ReadonlyMap<string, RunE
   }
 }
 
-/** The runs of a snapshot; an absent file is an empty tier. Expired entries are dropped by the caller. */
-export async function readSnapshot(path: string): Promise<Map<string, RunEntry>> {
+/** The state of a snapshot; an absent file is an empty tier. Expired entries are dropped by the caller. */
+export async function readSnapshot(path: string): Promise<HotState> {
   let text: string;
   try {
     text = await readFile(path, 'utf8');
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return new Map();
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return { runs: new Map(), outbox: new Map() };
     throw e;
   }
-  let parsed: { format?: unknown; runs?: SnapshotRun[] };
+  let parsed: { format?: unknown; runs?: SnapshotRun[]; outbox?: [string, OutboxEntry][] };
   try {
     parsed = JSON.parse(text) as typeof parsed;
   } catch (e) {
     throw new Error(`${path} is not valid JSON; delete it to start with an empty hot tier`, { cause: e });
   }
-  if (parsed.format !== FORMAT || !Array.isArray(parsed.runs)) {
+  const outbox = parsed.outbox ?? [];
+  if (parsed.format !== FORMAT || !Array.isArray(parsed.runs) || !Array.isArray(outbox)) {
     throw new Error(`${path} is not a ${FORMAT} snapshot; delete it to start with an empty hot tier`);
   }
-  return new Map(
-    parsed.runs.map((r) => [
-      r.id,
-      { head: r.head ?? undefined, prev: r.prev ?? undefined, receipts: new Map(r.receipts) },
-    ]),
-  );
+  return {
+    runs: new Map(
+      parsed.runs.map((r) => [
+        r.id,
+        { head: r.head ?? undefined, prev: r.prev ?? undefined, receipts: new Map(r.receipts) },
+      ]),
+    ),
+    outbox: new Map(outbox),
+  };
 }

@@ -5,8 +5,14 @@
  */
 import { TierUnavailable } from '../../errors.ts';
 import type { RunKey } from '../types.ts';
-import { type Expiring, type RunEntry, readSnapshot, writeSnapshot } from './memory-snapshot.ts';
-import type { HotTier } from './port.ts';
+import {
+  type Expiring,
+  type HotState,
+  type RunEntry,
+  readSnapshot,
+  writeSnapshot,
+} from './memory-snapshot.ts';
+import type { HotTier, OutboxEntry } from './port.ts';
 
 export interface MemoryHotTierOptions {
   /**
@@ -53,7 +59,11 @@ export async function createMemoryHotTier(options: MemoryHotTierOptions = {}): P
     options.onSnapshotError ??
     ((e: unknown) => process.emitWarning(`hot tier snapshot to ${persistPath} failed: ${String(e)}`));
   const prevTtl = ttlMs(previousTtlSeconds, 'previousTtlSeconds');
-  const runs = persistPath ? await readSnapshot(persistPath) : new Map<string, RunEntry>();
+  const state: HotState = persistPath
+    ? await readSnapshot(persistPath)
+    : { runs: new Map<string, RunEntry>(), outbox: new Map<string, OutboxEntry>() };
+  // The outbox never expires: it records heads acknowledged before they were durable, until a drain acks them.
+  const { runs, outbox } = state;
   let closed = false;
   let dirty = false;
   let writes = 0;
@@ -93,7 +103,7 @@ export async function createMemoryHotTier(options: MemoryHotTierOptions = {}): P
     // A failed write must not stop later ones: the chain continues past it.
     writing = writing
       .catch(() => {})
-      .then(() => writeSnapshot(persistPath, runs))
+      .then(() => writeSnapshot(persistPath, state))
       .catch((e: unknown) => {
         dirty = true;
         throw e;
@@ -123,6 +133,9 @@ export async function createMemoryHotTier(options: MemoryHotTierOptions = {}): P
       const current = run.head?.value.version ?? opts.knownHead;
       if (current === undefined) return { status: 'head_unknown' };
       if (current !== record.version - 1) return { status: 'conflict', currentVersion: current };
+      if (opts.pendingDurable && !Number.isFinite(record.savedAt)) {
+        throw new RangeError(`record.savedAt must be finite, got ${record.savedAt}`);
+      }
       const t = now();
       // prev is always the head this save replaced, or nothing: revert restores it blindly.
       run.prev =
@@ -135,6 +148,8 @@ export async function createMemoryHotTier(options: MemoryHotTierOptions = {}): P
         });
       }
       runs.set(id, run);
+      if (opts.pendingDurable)
+        outbox.set(id, { key: { tenantId: key.tenantId, runId: key.runId }, savedAt: record.savedAt });
       changed();
       return { status: 'saved' };
     },
@@ -169,7 +184,37 @@ export async function createMemoryHotTier(options: MemoryHotTierOptions = {}): P
     },
     async delete(key) {
       assertOpen();
-      if (runs.delete(runId(key))) changed();
+      const id = runId(key);
+      const hadRun = runs.delete(id);
+      if (outbox.delete(id) || hadRun) changed();
+    },
+    async outboxBatch({ savedBefore, limit }) {
+      assertOpen();
+      if (!Number.isInteger(limit) || limit < 1)
+        throw new RangeError(`limit must be an integer > 0, got ${limit}`);
+      if (Number.isNaN(savedBefore)) throw new RangeError('savedBefore must be a number, got NaN');
+      return [...outbox]
+        .filter(([, e]) => e.savedAt <= savedBefore)
+        .sort(([a, x], [b, y]) => x.savedAt - y.savedAt || (a < b ? -1 : a > b ? 1 : 0))
+        .slice(0, limit)
+        .map(([, e]) => ({ key: { ...e.key }, savedAt: e.savedAt }));
+    },
+    async outboxAck(entries) {
+      assertOpen();
+      for (const e of entries) {
+        if (!Number.isFinite(e.savedAt)) throw new RangeError(`savedAt must be finite, got ${e.savedAt}`);
+      }
+      let removed = 0;
+      for (const e of entries) {
+        const id = runId(e.key);
+        if (outbox.get(id)?.savedAt === e.savedAt && outbox.delete(id)) removed++;
+      }
+      if (removed > 0) changed();
+      return removed;
+    },
+    async outboxSize() {
+      assertOpen();
+      return outbox.size;
     },
     async ping() {
       assertOpen();

@@ -27,6 +27,18 @@ export interface HotSaveOptions {
   readonly idempotency?: IdempotencyWrite;
   /** Keep the replaced head (for a short while) so `revert` can undo this save if a durable commit that follows fails. */
   readonly keepPrevious?: boolean;
+  /**
+   * The caller acknowledges this save from the hot tier alone: the same atomic step records the run in the
+   * outbox (score = `record.savedAt`; a later pending save of the run moves it) so a drain makes it durable.
+   * When false or absent (the caller commits the save durably itself) the run's outbox entry is left as it is.
+   */
+  readonly pendingDurable?: boolean;
+}
+
+/** A run whose hot head was acknowledged before it was durable, as of the save at `savedAt`. */
+export interface OutboxEntry {
+  readonly key: RunKey;
+  readonly savedAt: number;
 }
 
 export interface HotTier {
@@ -47,8 +59,20 @@ export interface HotTier {
    * head it replaced (kept by `keepPrevious`; dropped when there was none) and forget `idempotencyKey`.
    */
   revert(key: RunKey, version: number, hash: string, idempotencyKey?: string): Promise<void>;
-  /** Remove the run's hot copy and its idempotency receipts. */
+  /** Remove the run's hot copy, its idempotency receipts and its outbox entry. */
   delete(key: RunKey): Promise<void>;
+  /**
+   * Outbox entries saved at or before `savedBefore` (so a drain leaves very fresh saves alone), oldest first
+   * (ties in no set order), at most `limit` (a positive integer). Reading removes nothing.
+   */
+  outboxBatch(options: { readonly savedBefore: number; readonly limit: number }): Promise<OutboxEntry[]>;
+  /**
+   * Remove each entry only if the run's outbox score is still the `savedAt` read: a pending save made since
+   * re-scored it, and it stays for the next drain. Atomic for the whole list; resolves to how many were removed.
+   */
+  outboxAck(entries: readonly OutboxEntry[]): Promise<number>;
+  /** How many runs the outbox holds. */
+  outboxSize(): Promise<number>;
   /** One cheap round trip, for health checks. */
   ping(): Promise<void>;
   /** Release connections (tests, shutdown). */

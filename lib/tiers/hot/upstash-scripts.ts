@@ -1,6 +1,8 @@
 /**
  * The Lua scripts of the Upstash hot tier. Over REST there is no WATCH, so every read-then-write is one
- * script: atomic, and one round trip. All keys of a run share a hash tag, so the scripts stay on one slot.
+ * script: atomic, and one round trip. All keys of a run share a hash tag, so the scripts stay on one slot —
+ * except the outbox (one sorted set for all runs): scripts that touch it assume a single-shard Redis, as an
+ * Upstash database is. On a Redis Cluster they would fail with CROSSSLOT; it would need an outbox per slot.
  *
  * Head hash fields: version, hash, checkpoint, encoding, payload, sizeBytes, savedAt.
  * Receipt hash fields: fingerprint, receipt (JSON of the SaveReceipt).
@@ -17,17 +19,21 @@ end
 `;
 
 /**
- * KEYS: head, prev, receipts (SET of the run's receipt keys), [receipt].
+ * KEYS: head, prev, receipts (SET of the run's receipt keys), [receipt when ARGV[13] is given],
+ *       [outbox when ARGV[12] is not ''].
  * ARGV: 1-7 record, 8 ttl ms, 9 knownHead ('' = none), 10 keepPrevious ('1'/'0'), 11 prev ttl ms,
- *       12 fingerprint, 13 receipt JSON, 14 receipt ttl ms.
+ *       12 outbox member ('' = not pendingDurable), 13 fingerprint, 14 receipt JSON, 15 receipt ttl ms.
  * Returns {'saved'} | {'conflict', current} | {'head_unknown'} | {'replayed', receiptJson} | {'idempotency_mismatch'}.
+ * The outbox key is passed only by a pendingDurable save, so a durable save stays on the run's slot.
  */
 export const SAVE_LUA = `${WRITE_HEAD}
-local head, prev, receipts, receipt = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
+local head, prev, receipts = KEYS[1], KEYS[2], KEYS[3]
+local receipt = ARGV[13] and KEYS[4] or nil
+local outbox = ARGV[12] ~= '' and KEYS[#KEYS] or nil
 if receipt then
   local fingerprint = redis.call('HGET', receipt, 'fingerprint')
   if fingerprint then
-    if fingerprint == ARGV[12] then return {'replayed', redis.call('HGET', receipt, 'receipt')} end
+    if fingerprint == ARGV[13] then return {'replayed', redis.call('HGET', receipt, 'receipt')} end
     return {'idempotency_mismatch'}
   end
 end
@@ -46,13 +52,15 @@ else
 end
 write_head(head, 1, ARGV[8])
 if receipt then
-  local ttl = tonumber(ARGV[14])
-  redis.call('HSET', receipt, 'fingerprint', ARGV[12], 'receipt', ARGV[13])
+  local ttl = tonumber(ARGV[15])
+  redis.call('HSET', receipt, 'fingerprint', ARGV[13], 'receipt', ARGV[14])
   redis.call('PEXPIRE', receipt, ttl)
   -- The set lets delete find the receipts without a SCAN; it lives as long as its longest receipt.
   redis.call('SADD', receipts, receipt)
   if redis.call('PTTL', receipts) < ttl then redis.call('PEXPIRE', receipts, ttl) end
 end
+-- No TTL: the entry is the record that this head is not durable yet, and stays until a drain acks it.
+if outbox then redis.call('ZADD', outbox, ARGV[7], ARGV[12]) end
 return {'saved'}
 `;
 
@@ -84,12 +92,31 @@ end
 return 1
 `;
 
-/** KEYS: head, prev, receipts. Deletes the receipts listed in the set (same hash tag), in chunks for unpack. */
+/**
+ * KEYS: head, prev, receipts, outbox. ARGV: the run's outbox member.
+ * Deletes the receipts listed in the set (same hash tag), in chunks for unpack, and the run's outbox entry.
+ */
 export const DELETE_LUA = `
 local members = redis.call('SMEMBERS', KEYS[3])
 for i = 1, #members, 500 do
   redis.call('DEL', unpack(members, i, math.min(i + 499, #members)))
 end
 redis.call('DEL', KEYS[1], KEYS[2], KEYS[3])
+redis.call('ZREM', KEYS[4], ARGV[1])
 return 1
+`;
+
+/**
+ * KEYS: outbox. ARGV: member, score, member, score, … Removes each member whose score is still the one
+ * given (a pending save since re-scored it: it stays). Returns how many were removed.
+ */
+export const OUTBOX_ACK_LUA = `
+local removed = 0
+for i = 1, #ARGV, 2 do
+  local score = redis.call('ZSCORE', KEYS[1], ARGV[i])
+  if score and tonumber(score) == tonumber(ARGV[i + 1]) then
+    removed = removed + redis.call('ZREM', KEYS[1], ARGV[i])
+  end
+end
+return removed
 `;

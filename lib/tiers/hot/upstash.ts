@@ -7,12 +7,15 @@
  *   <prefix>:{<tenantId>:<runId>}:prev          HASH, the head a keepPrevious save replaced (short TTL)
  *   <prefix>:{<tenantId>:<runId>}:idem:<key>    HASH {fingerprint, receipt} (TTL of the receipt)
  *   <prefix>:{<tenantId>:<runId>}:receipts      SET of the run's receipt keys, so delete needs no SCAN
+ *   <prefix>:outbox                             ZSET of runs not durable yet (upstash-outbox.ts; not on a
+ *                                               run's slot: its scripts assume a single-shard Redis)
  * tenantId and runId are URI-encoded so ':', '{' and '}' inside them cannot make two runs share keys.
  */
 import { Redis } from '@upstash/redis';
 import { TierUnavailable } from '../../errors.ts';
 import type { RunKey, SaveReceipt, StoredVersion } from '../types.ts';
 import type { HotSaveOptions, HotSaveOutcome, HotTier } from './port.ts';
+import { createUpstashOutbox, outboxKey, outboxMember } from './upstash-outbox.ts';
 import { DELETE_LUA, PROMOTE_LUA, REVERT_LUA, SAVE_LUA } from './upstash-scripts.ts';
 
 export interface UpstashHotTierConfig {
@@ -151,13 +154,25 @@ export function createUpstashHotTier(config: UpstashHotTierConfig): HotTier {
     async save(key, record, options: HotSaveOptions) {
       const k = runKeys(keyPrefix, key);
       const idem = options.idempotency;
-      const keys = [k.head, k.prev, k.receipts, ...(idem ? [k.receipt(idem.key)] : [])];
+      const pending = options.pendingDurable === true;
+      // A NaN score would fail the ZADD after the head was written: refuse it before anything is sent.
+      if (pending && !Number.isFinite(record.savedAt)) {
+        throw new RangeError(`record.savedAt must be finite, got ${record.savedAt}`);
+      }
+      const keys = [
+        k.head,
+        k.prev,
+        k.receipts,
+        ...(idem ? [k.receipt(idem.key)] : []),
+        ...(pending ? [outboxKey(keyPrefix)] : []),
+      ];
       const args = [
         ...recordArgs(record),
         ttlMs(options.ttlSeconds),
         options.knownHead === undefined ? '' : String(options.knownHead),
         options.keepPrevious ? '1' : '0',
         prevTtl,
+        pending ? outboxMember(key) : '',
         ...(idem
           ? [idem.fingerprint, JSON.stringify(idem.receipt), ttlMs(idem.ttlSeconds, 'idempotency.ttlSeconds')]
           : []),
@@ -186,8 +201,10 @@ export function createUpstashHotTier(config: UpstashHotTierConfig): HotTier {
     },
     async delete(key) {
       const k = runKeys(keyPrefix, key);
-      await call('delete', () => scripts.delete.exec([k.head, k.prev, k.receipts], []));
+      const keys = [k.head, k.prev, k.receipts, outboxKey(keyPrefix)];
+      await call('delete', () => scripts.delete.exec(keys, [outboxMember(key)]));
     },
+    ...createUpstashOutbox(redis, keyPrefix, call),
     async ping() {
       await call('ping', () => redis.ping());
     },
