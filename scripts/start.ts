@@ -27,11 +27,14 @@ const apiKey = await ensureDevApiKey(tiers.durable, config.dataDir);
 const deps = stateApiDeps(config, tiers, log);
 const jobs = lifecycleJobs(config);
 const lifecycle = lifecycleDeps(tiers, log);
-// The same cadence as the Cloud Scheduler jobs in terraform/ (every minute; retention hourly).
+// The same cadence as the Cloud Scheduler jobs in terraform/.
 const schedules = startLocalSchedules(
   [
     { name: 'archive-completed', everyMs: 60_000, run: () => jobs['archive-completed'](lifecycle) },
     { name: 'retention', everyMs: 3_600_000, run: () => jobs.retention(lifecycle) },
+    { name: 'drain-fallback', everyMs: 30_000, run: () => jobs['drain-fallback'](lifecycle) },
+    { name: 'drain-outbox', everyMs: 60_000, run: () => jobs['drain-outbox'](lifecycle) },
+    { name: 'consistency-check', everyMs: 600_000, run: () => jobs['consistency-check'](lifecycle) },
   ],
   log,
 );

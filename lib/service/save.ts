@@ -87,6 +87,9 @@ export async function writeVersion(
   const hotOptions = {
     ttlSeconds: write.ttlSeconds ?? plan.hotTtlSeconds,
     keepPrevious: durable,
+    // Recorded in the same Lua call: a version the plan will make durable later is never forgotten, even if
+    // this instance dies right after answering (the outbox drain commits it).
+    pendingDurable: !durable && plan.durableEveryVersions !== null,
     ...(idempotency && { idempotency }),
   };
 

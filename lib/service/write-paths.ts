@@ -76,11 +76,18 @@ export async function writeWithoutHot(deps: ServiceDeps, pending: PendingWrite):
   const write = withDurability(pending, 'durable');
   const { key, record } = write;
   try {
-    const committed = await deps.durable.commit(key, record, {
-      run: write.fields,
-      requireHead: record.version - 1,
-      ...(write.idempotency && { idempotency: write.idempotency }),
-    });
+    const commit = () =>
+      deps.durable.commit(key, record, {
+        run: write.fields,
+        requireHead: record.version - 1,
+        ...(write.idempotency && { idempotency: write.idempotency }),
+      });
+    let committed = await commit();
+    if (committed.status === 'conflict' && committed.currentVersion < record.version - 1) {
+      // The versions in between may sit in the fallback spool (saved while Postgres was down): replay them
+      // now rather than make the writer wait for the drain, then try once more.
+      if (await replaySpooled(deps, write, committed.currentVersion)) committed = await commit();
+    }
     switch (committed.status) {
       case 'committed':
         // Best effort: the hot tier is probably still down; the repair pass promotes durable heads later.
@@ -128,4 +135,17 @@ async function spool(deps: ServiceDeps, write: PendingWrite): Promise<SaveReceip
 function requireFallback(deps: ServiceDeps) {
   if (!deps.fallback) throw new TierUnavailable('fallback', 'no fallback store is configured');
   return deps.fallback;
+}
+
+/** Commits the spooled versions after `durableHead` up to the writer's base; true if all of them were there. */
+async function replaySpooled(deps: ServiceDeps, write: PendingWrite, durableHead: number): Promise<boolean> {
+  if (!deps.fallback) return false;
+  for (let version = durableHead + 1; version < write.record.version; version++) {
+    const spooled = await deps.fallback.loadVersion(write.key, version);
+    if (!spooled) return false;
+    // The drain later finds each one committed (same hash) and removes it from the spool.
+    const outcome = await deps.durable.commit(write.key, spooled, { run: write.fields });
+    if (outcome.status !== 'committed') return false;
+  }
+  return true;
 }

@@ -8,10 +8,13 @@ import { getTestServer } from '@google-cloud/functions-framework/testing';
 import request from 'supertest';
 import { stateApiRoutes } from '../../functions/state-api/routes.ts';
 import { generateApiKey, hashApiKey } from '../../lib/auth/api-keys.ts';
-import { loadConfig } from '../../lib/config.ts';
+import { type Config, loadConfig } from '../../lib/config.ts';
 import { expressHandler } from '../../lib/http/express.ts';
+import type { LifecycleDeps } from '../../lib/lifecycle/deps.ts';
 import { silentLogger } from '../../lib/observability/logger.ts';
+import { lifecycleDeps } from '../../lib/runtime/lifecycle.ts';
 import { stateApiDeps } from '../../lib/runtime/state-api.ts';
+import type { ArchiveTier } from '../../lib/tiers/archive/port.ts';
 import type { WithArchiveQueue } from '../../lib/tiers/durable/archive-queue-port.ts';
 import type { DurableTier, PlanName, TenantDirectory } from '../../lib/tiers/durable/port.ts';
 import type { HotTier } from '../../lib/tiers/hot/port.ts';
@@ -22,6 +25,10 @@ type Headers = Record<string, string>;
 export interface StrataFixture {
   readonly hot: HotTier;
   readonly durable: DurableTier & TenantDirectory & WithArchiveQueue;
+  /** Present when started with `archive: true`. */
+  readonly archive?: ArchiveTier;
+  readonly lifecycle?: LifecycleDeps;
+  readonly config: Config;
   createTenant(plan: PlanName): Promise<{ tenantId: string; apiKey: string }>;
   tenantOf(apiKey: string): string;
   put(apiKey: string, runId: string, body: unknown, headers?: Headers): Promise<request.Response>;
@@ -42,14 +49,26 @@ export interface StrataFixture {
   close(): Promise<void>;
 }
 
-export async function startStrata(options: { env?: Record<string, string> } = {}): Promise<StrataFixture> {
-  const engines = await startRealEngines();
+export interface StrataOptions {
+  readonly env?: Record<string, string>;
+  /** Also start the archive (chDB through client-web) and wire the lifecycle jobs. */
+  readonly archive?: boolean;
+  /** The clock of the service and the lifecycle jobs (epoch ms). @default Date.now */
+  readonly now?: () => number;
+}
+
+export async function startStrata(options: StrataOptions = {}): Promise<StrataFixture> {
+  const engines = await startRealEngines({ archive: options.archive ?? false });
   const config = loadConfig({ ...engines.env, ...options.env });
-  const deps = stateApiDeps(
-    config,
-    { hot: engines.hot, durable: engines.durable, close: async () => {} },
-    silentLogger,
-  );
+  const now = options.now ?? Date.now;
+  const tiers = {
+    hot: engines.hot,
+    durable: engines.durable,
+    ...(engines.archive && { archive: engines.archive }),
+    close: async () => {},
+  };
+  const deps = stateApiDeps(config, tiers, silentLogger, now);
+  const lifecycle = engines.archive ? lifecycleDeps(tiers, silentLogger, now) : undefined;
   const name = `state-api-${randomUUID()}`;
   ff.http(
     name,
@@ -68,6 +87,9 @@ export async function startStrata(options: { env?: Record<string, string> } = {}
   return {
     hot: engines.hot,
     durable: engines.durable,
+    ...(engines.archive && { archive: engines.archive }),
+    ...(lifecycle && { lifecycle }),
+    config,
     async createTenant(plan) {
       const tenantId = `t-${randomUUID()}`;
       const apiKey = generateApiKey();
