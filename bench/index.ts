@@ -1,10 +1,13 @@
 /** `npm run bench`: every benchmark, each figure beside a raw-client baseline measured in the same run. */
+import { benchArchive } from './archive.ts';
 import { benchCore } from './core.ts';
 
 const iterations = Number(process.env.BENCH_ITERATIONS ?? 300);
 const started = Date.now();
 console.log(`Strata benchmarks — node ${process.version}, ${new Date().toISOString()}`);
-await benchCore({ iterations });
+const only = process.env.BENCH_ONLY;
+if (!only || only === 'core') await benchCore({ iterations });
+if (!only || only === 'archive') await benchArchive();
 const memory = process.memoryUsage();
 console.log(
   `\nprocess: rss ${(memory.rss / 2 ** 20).toFixed(0)} MiB, heap used ${(memory.heapUsed / 2 ** 20).toFixed(0)} MiB; ` +
