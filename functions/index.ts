@@ -5,3 +5,6 @@
 import './state-api/index.ts';
 import './archive-completed/index.ts';
 import './retention/index.ts';
+import './consistency-check/index.ts';
+import './drain-fallback/index.ts';
+import './drain-outbox/index.ts';

@@ -1,13 +1,17 @@
 /**
  * `npm run strata -- <command>`: tenants and API keys, against the configured durable tier
- * (DATABASE_URL, or the embedded PGlite in STRATA_DATA_DIR — stop `npm start` first: PGlite is single-process).
+ * (DATABASE_URL, or the embedded PGlite in STRATA_DATA_DIR — stop `npm start` first: PGlite is single-process),
+ * and the consistency check across every configured tier.
  */
 import { randomUUID } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
+import cliProgress from 'cli-progress';
 import { Command, InvalidArgumentError } from 'commander';
 import { generateApiKey, hashApiKey } from '../lib/auth/api-keys.ts';
 import { loadConfig } from '../lib/config.ts';
-import { createLogger } from '../lib/observability/logger.ts';
+import { checkConsistency, runScanOf } from '../lib/lifecycle/consistency.ts';
+import { formatConsistencyReport } from '../lib/lifecycle/consistency-format.ts';
+import { createLogger, silentLogger } from '../lib/observability/logger.ts';
 import { openTiers, type Tiers } from '../lib/runtime/tiers.ts';
 import type { PlanName } from '../lib/tiers/durable/port.ts';
 
@@ -88,6 +92,74 @@ keys
       const revoked = await durable.revokeApiKey(hashApiKey(apiKey));
       console.log(revoked ? 'revoked' : 'no such key');
       if (!revoked) process.exitCode = 1;
+    });
+  });
+
+function isoTime(value: string): number {
+  const ms = Date.parse(value);
+  if (Number.isNaN(ms)) throw new InvalidArgumentError('give a time in ISO 8601, e.g. 2025-01-31T00:00:00Z');
+  return ms;
+}
+
+function positiveInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isSafeInteger(n) || n < 1) throw new InvalidArgumentError('give a whole number of at least 1');
+  return n;
+}
+
+interface CheckOptions {
+  repair: boolean;
+  makeDurable: boolean;
+  since?: number;
+  limit?: number;
+}
+
+/** A bar for a person watching a terminal; piped or redirected output gets the summary alone. */
+function progressBar(): { onProgress?: (done: number, total?: number) => void; stop(): void } {
+  if (!process.stdout.isTTY) return { stop() {} };
+  const bar = new cliProgress.SingleBar(
+    { format: 'checking runs [{bar}] {value}/{total}', stream: process.stdout, clearOnComplete: true },
+    cliProgress.Presets.shades_classic,
+  );
+  let started = false;
+  return {
+    onProgress(done, total) {
+      if (!started) bar.start(total ?? done, 0);
+      started = true;
+      if (total === undefined) bar.setTotal(done);
+      bar.update(done);
+    },
+    stop: () => started && bar.stop(),
+  };
+}
+
+program
+  .command('check')
+  .description("compare each run's head version and hash across the tiers; with --repair, fix the drift")
+  .option('--repair', 'repair what may be repaired: the newest durable copy wins', false)
+  .option('--make-durable', 'with --repair, also commit the hot-only head of live runs durably', false)
+  .option('--since <time>', 'only runs updated since this ISO 8601 time (default: every run)', isoTime)
+  .option('--limit <n>', 'stop after this many runs', positiveInt)
+  .action(async (options: CheckOptions) => {
+    await withTiers(async (tiers) => {
+      const bar = progressBar();
+      const deps = {
+        hot: tiers.hot,
+        durable: tiers.durable,
+        runScan: runScanOf(tiers.durable),
+        ...(tiers.archive && { archive: tiers.archive }),
+        ...(tiers.fallback && { fallback: tiers.fallback }),
+        log: silentLogger, // the report below says it all
+      };
+      const report = await checkConsistency(deps, {
+        repair: options.repair,
+        makeDurable: options.makeDurable,
+        ...(options.since !== undefined && { updatedSince: options.since }),
+        ...(options.limit !== undefined && { limit: options.limit }),
+        ...(bar.onProgress && { onProgress: bar.onProgress }),
+      }).finally(bar.stop);
+      console.log(formatConsistencyReport(report, { repair: options.repair }));
+      if (report.failures > 0) process.exitCode = 1;
     });
   });
 

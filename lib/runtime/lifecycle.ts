@@ -2,7 +2,10 @@
 import { randomUUID } from 'node:crypto';
 import type { Config } from '../config.ts';
 import { type ArchiveReport, archiveCompleted } from '../lifecycle/archive-completed.ts';
+import { type ConsistencyReport, consistencyCheckJob } from '../lifecycle/consistency.ts';
 import type { LifecycleDeps } from '../lifecycle/deps.ts';
+import { type DrainReport, drainFallback } from '../lifecycle/drain-fallback.ts';
+import { drainOutbox, type OutboxReport } from '../lifecycle/drain-outbox.ts';
 import { applyRetention, type RetentionReport } from '../lifecycle/retention.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { Tiers } from './tiers.ts';
@@ -25,6 +28,9 @@ export function lifecycleDeps(tiers: Tiers, log: Logger, now: () => number = Dat
 export interface LifecycleJobs {
   readonly 'archive-completed': (deps: LifecycleDeps) => Promise<ArchiveReport>;
   readonly retention: (deps: LifecycleDeps) => Promise<RetentionReport>;
+  readonly 'drain-fallback': (deps: LifecycleDeps) => Promise<DrainReport>;
+  readonly 'drain-outbox': (deps: LifecycleDeps) => Promise<OutboxReport>;
+  readonly 'consistency-check': (deps: LifecycleDeps) => Promise<ConsistencyReport>;
 }
 
 export function lifecycleJobs(config: Config): LifecycleJobs {
@@ -42,5 +48,12 @@ export function lifecycleJobs(config: Config): LifecycleJobs {
         abandonAfterMs: lifecycle.abandonAfterMs,
         durableRetentionMs: lifecycle.durableRetentionMs,
       }),
+    'drain-fallback': async (deps) => {
+      if (!deps.fallback) throw new Error('drain-fallback needs a fallback store (STRATA_FALLBACK_DIR)');
+      return drainFallback({ ...deps, fallback: deps.fallback });
+    },
+    'drain-outbox': (deps) => drainOutbox(deps),
+    // Repairs on, over the runs updated in the last day (consistencyCheckJob's default window).
+    'consistency-check': consistencyCheckJob(),
   };
 }

@@ -101,3 +101,45 @@ export interface ArchiveQueue {
 export interface WithArchiveQueue {
   readonly archiveQueue: ArchiveQueue;
 }
+
+/**
+ * One run as the consistency checker (lib/lifecycle/consistency.ts) sees it: what the index says, and what the
+ * checkpoints actually hold.
+ */
+export interface ScannedRun extends RunKey {
+  readonly status: RunSummary['status'];
+  /** runs.durable_version: the durable head according to the index. */
+  readonly durableVersion: number;
+  /** The newest stored checkpoint; null when there is none (a hot-only run, or retention removed them). */
+  readonly head: { readonly version: number; readonly hash: string } | null;
+  readonly updatedAt: number;
+  readonly completedAt: number | null;
+  readonly archivedAt: number | null;
+  /** The head frozen when the run joined its archive batch; `hash` is null once retention removed that checkpoint. */
+  readonly archiveHead: { readonly version: number; readonly hash: string | null } | null;
+}
+
+/** The consistency checker's view of the durable store: every run of every tenant, and the one repair it makes there. */
+export interface RunScan {
+  /**
+   * Up to `limit` runs in key order (tenant, run), after the key `after`, updated at or after `updatedSince`
+   * (epoch ms). One statement per page; pass the last run of a page as `after` for the next.
+   */
+  scanRuns(options: {
+    readonly after?: RunKey;
+    readonly limit: number;
+    readonly updatedSince?: number;
+  }): Promise<ScannedRun[]>;
+  /** How many runs a scan with the same `updatedSince` visits (the total of a progress bar). */
+  countRuns(options: { readonly updatedSince?: number }): Promise<number>;
+  /**
+   * Raises runs.durable_version to the run's newest checkpoint when it is below it; never lowers it, and
+   * leaves updated_at alone (the run did not change). Resolves to whether it was raised.
+   */
+  raiseDurableVersion(key: RunKey): Promise<boolean>;
+}
+
+/** What the durable factories return besides the tier, next to `archiveQueue`: the scan shares the same database. */
+export interface WithRunScan {
+  readonly runScan: RunScan;
+}

@@ -16,11 +16,12 @@ import { drizzle as drizzleWs } from 'drizzle-orm/neon-serverless';
 import { migrate } from 'drizzle-orm/neon-serverless/migrator';
 import { PgDialect } from 'drizzle-orm/pg-core';
 import { createArchiveQueue } from './archive-queue.ts';
-import type { WithArchiveQueue } from './archive-queue-port.ts';
+import type { WithArchiveQueue, WithRunScan } from './archive-queue-port.ts';
 import { createGuard } from './guard.ts';
 import { MIGRATIONS_FOLDER } from './migrations.ts';
 import { configureNeon } from './neon-local.ts';
 import type { DurableTier, TenantDirectory } from './port.ts';
+import { createRunScan } from './run-scan.ts';
 import { createSqlStore } from './sql-store.ts';
 
 export interface NeonDurableOptions {
@@ -35,10 +36,10 @@ export interface NeonDurableOptions {
   readonly timeoutMs?: number;
 }
 
-/** The tier, with the archive queue on the same database (`archiveQueue`, one HTTP request per call too). */
+/** The tier, with the archive queue (`archiveQueue`) and the run scan (`runScan`) on the same database, one HTTP request per call too. */
 export function createNeonDurableTier(
   options: NeonDurableOptions,
-): DurableTier & TenantDirectory & WithArchiveQueue {
+): DurableTier & TenantDirectory & WithArchiveQueue & WithRunScan {
   configureNeon(options.localProxy);
   const client = neon(options.connectionString);
   const db = drizzleHttp({ client });
@@ -59,7 +60,7 @@ export function createNeonDurableTier(
     },
     guard,
   );
-  return { ...store, archiveQueue: createArchiveQueue(db, guard) };
+  return { ...store, archiveQueue: createArchiveQueue(db, guard), runScan: createRunScan(db, guard) };
 }
 
 export interface NeonMigrateOptions {

@@ -3,10 +3,11 @@ import { PGlite } from '@electric-sql/pglite';
 import { drizzle, type PgliteDatabase } from 'drizzle-orm/pglite';
 import { migrate } from 'drizzle-orm/pglite/migrator';
 import { createArchiveQueue } from './archive-queue.ts';
-import type { WithArchiveQueue } from './archive-queue-port.ts';
+import type { WithArchiveQueue, WithRunScan } from './archive-queue-port.ts';
 import { createGuard } from './guard.ts';
 import { MIGRATIONS_FOLDER } from './migrations.ts';
 import type { DurableTier, TenantDirectory } from './port.ts';
+import { createRunScan } from './run-scan.ts';
 import { createSqlStore } from './sql-store.ts';
 
 export interface PgliteDurableOptions {
@@ -18,12 +19,12 @@ export interface PgliteDurableOptions {
 
 /**
  * Opens (and migrates) the database. Cold start ≈4 s: create one per process, not per request. The archive
- * queue is the `archiveQueue` property: it must share this PGlite instance (a second one cannot open the
+ * queue (`archiveQueue`) and the run scan (`runScan`) must share this PGlite instance (a second one cannot open the
  * same data directory), and closes with the tier.
  */
 export async function createPgliteDurableTier(
   options: PgliteDurableOptions = {},
-): Promise<DurableTier & TenantDirectory & WithArchiveQueue> {
+): Promise<DurableTier & TenantDirectory & WithArchiveQueue & WithRunScan> {
   const client = options.dataDir === undefined ? new PGlite() : new PGlite(options.dataDir);
   const db = drizzle({ client });
   try {
@@ -44,7 +45,7 @@ export async function createPgliteDurableTier(
     },
     guard,
   );
-  return { ...store, archiveQueue: createArchiveQueue(db, guard) };
+  return { ...store, archiveQueue: createArchiveQueue(db, guard), runScan: createRunScan(db, guard) };
 }
 
 /** Applies the migrations in drizzle/ that this database has not seen. */

@@ -1,0 +1,34 @@
+/** The runs the fallback spool holds writes of, read in one pass over the spool (for spooled_pending). */
+import type { FallbackStore } from '../tiers/fallback/port.ts';
+import type { RunKey } from '../tiers/types.ts';
+
+export interface SpooledRun extends RunKey {
+  readonly writes: number;
+  /** The highest version spooled. */
+  readonly newest: number;
+}
+
+/** Pages of the spool read at most: far beyond a spool that works (the drain empties it), yet bounded. */
+const MAX_PAGES = 100;
+const PAGE = 1000;
+
+export async function spooledRuns(fallback: FallbackStore): Promise<SpooledRun[]> {
+  const runs = new Map<string, SpooledRun>();
+  let after: string | undefined;
+  for (let page = 0; page < MAX_PAGES; page++) {
+    const writes = await fallback.list({ limit: PAGE, ...(after !== undefined && { after }) });
+    for (const { key, record } of writes) {
+      const id = `${key.tenantId}\u0000${key.runId}`;
+      const seen = runs.get(id);
+      runs.set(id, {
+        tenantId: key.tenantId,
+        runId: key.runId,
+        writes: (seen?.writes ?? 0) + 1,
+        newest: Math.max(seen?.newest ?? 0, record.version),
+      });
+    }
+    after = writes.at(-1)?.id;
+    if (writes.length < PAGE) break;
+  }
+  return [...runs.values()];
+}
