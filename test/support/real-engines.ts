@@ -44,7 +44,7 @@ export async function startRealEngines(
   const token = bridge.token;
   const url = bridge.url;
   // retry: false — a failed call must surface at once so failover can be observed, not after 5 retries.
-  const hot = createUpstashHotTier({ url, token, retry: false, timeoutMs: options.hotTimeoutMs ?? 500 });
+  const hot = createUpstashHotTier({ url, token, retry: false, timeoutMs: options.hotTimeoutMs ?? 2_000 });
   const durable = createNeonDurableTier({ connectionString: database.url, localProxy });
   const archiveDir = options.archive ? await mkdtemp(join(tmpdir(), 'strata-chdb-')) : null;
   let archive: ArchiveTier | undefined;

@@ -192,7 +192,7 @@ describe('archive storage', () => {
 
 describe('archive under faults', () => {
   const tier = () =>
-    createClickHouseArchiveTier({ url, fetch: faultyFetch, timeoutMs: 300, writeTimeoutMs: 2_000 });
+    createClickHouseArchiveTier({ url, fetch: faultyFetch, timeoutMs: 300, writeTimeoutMs: 30_000 });
   afterAll(() => {
     fault = () => 'pass';
   });
