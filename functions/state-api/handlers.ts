@@ -20,6 +20,10 @@ import {
   StatePersistenceRequestSchema,
 } from '../../lib/model/state.ts';
 import type { Caller, PersistenceService } from '../../lib/service/index.ts';
+import { openApiDocument } from './openapi.ts';
+import { CheckpointQuerySchema, CostQuerySchema, ListRunsQuerySchema, LoadQuerySchema } from './schemas.ts';
+
+const DAY = 86_400_000;
 
 export interface StateApiDeps {
   readonly service: PersistenceService;
@@ -50,8 +54,6 @@ export async function putState(request: ApiRequest, deps: StateApiDeps, params: 
   return { status: 200, body: receipt, headers: etag(receipt.version) };
 }
 
-const LoadQuerySchema = v.strictObject({ version: v.optional(queryInt(1, Number.MAX_SAFE_INTEGER)) });
-
 export async function getState(request: ApiRequest, deps: StateApiDeps, params: Params): Promise<Reply> {
   const caller = await callerOf(request, deps);
   const runId = readRunId(params);
@@ -60,11 +62,6 @@ export async function getState(request: ApiRequest, deps: StateApiDeps, params: 
   const { stateJson, ...rest } = loaded;
   return { status: 200, body: { ...rest, state: new RawJson(stateJson) }, headers: etag(loaded.version) };
 }
-
-const CheckpointQuerySchema = v.strictObject({
-  limit: v.optional(queryInt(1, 1000), '50'),
-  before: v.optional(queryInt(1, Number.MAX_SAFE_INTEGER)),
-});
 
 export async function getCheckpoints(
   request: ApiRequest,
@@ -103,14 +100,6 @@ export async function postComplete(request: ApiRequest, deps: StateApiDeps, para
   return { status: 200, body: run };
 }
 
-const ListRunsQuerySchema = v.strictObject({
-  status: v.optional(RunStatusSchema),
-  agent: v.optional(v.pipe(v.string(), v.minLength(1), v.maxLength(200))),
-  parentRunId: v.optional(IdSchema),
-  limit: v.optional(queryInt(1, 1000), '50'),
-  cursor: v.optional(v.pipe(v.string(), v.minLength(1), v.maxLength(512))),
-});
-
 export async function listRuns(request: ApiRequest, deps: StateApiDeps): Promise<Reply> {
   const caller = await callerOf(request, deps);
   const query = readQuery(request, ListRunsQuerySchema);
@@ -136,22 +125,6 @@ export async function getHealth(_request: ApiRequest, deps: StateApiDeps): Promi
   return { status: health.acceptingWrites ? 200 : 503, body: health };
 }
 
-const DAY = 86_400_000;
-const instant = v.pipe(
-  v.string(),
-  v.regex(/^\d{4}-\d{2}-\d{2}(T[\d:.]+(Z|[+-]\d{2}:\d{2}))?$/, 'must be an ISO 8601 date or date-time'),
-  v.transform((text) => Date.parse(text)),
-  v.check((ms) => Number.isFinite(ms), 'must be a real date'),
-);
-const CostQuerySchema = v.pipe(
-  v.strictObject({
-    from: v.optional(instant),
-    to: v.optional(instant),
-    groupBy: v.optional(v.picklist(['agent', 'model', 'day']), 'day'),
-  }),
-  v.check((q) => q.from === undefined || q.to === undefined || q.from < q.to, '"from" must be before "to"'),
-);
-
 export async function getCosts(request: ApiRequest, deps: StateApiDeps): Promise<Reply> {
   const caller = await callerOf(request, deps);
   const query = readQuery(request, CostQuerySchema);
@@ -159,4 +132,11 @@ export async function getCosts(request: ApiRequest, deps: StateApiDeps): Promise
   const from = query.from ?? to - 30 * DAY;
   if (to - from > 3660 * DAY) throw new InvalidRequest('the range is limited to ten years');
   return { status: 200, body: await deps.service.costs(caller, { from, to, groupBy: query.groupBy }) };
+}
+
+let openApi: string | undefined;
+
+export async function getOpenApi(): Promise<Reply> {
+  openApi ??= JSON.stringify(openApiDocument());
+  return { status: 200, body: new RawJson(openApi) };
 }

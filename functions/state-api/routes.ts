@@ -12,5 +12,6 @@ export function stateApiRoutes(): Router<h.StateApiDeps> {
     .on('DELETE', '/v1/runs/:runId', h.deleteRun)
     .on('GET', '/v1/runs', h.listRuns)
     .on('GET', '/v1/analytics/costs', h.getCosts)
-    .on('GET', '/health/persistence', h.getHealth);
+    .on('GET', '/health/persistence', h.getHealth)
+    .on('GET', '/v1/openapi.json', h.getOpenApi);
 }

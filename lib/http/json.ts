@@ -2,6 +2,7 @@
 import { RawJson } from './types.ts';
 
 export function serialiseBody(body: unknown): string {
+  if (body instanceof RawJson) return body.text;
   if (body === null || typeof body !== 'object' || Array.isArray(body)) return JSON.stringify(body);
   const entries = Object.entries(body as Record<string, unknown>);
   if (!entries.some(([, value]) => value instanceof RawJson)) return JSON.stringify(body);
