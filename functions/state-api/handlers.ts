@@ -1,10 +1,7 @@
-/** The state API's handlers: request in, reply out. They know nothing of Express or of any tier. */
-import * as v from 'valibot';
 import type { Authenticator } from '../../lib/auth/api-keys.ts';
 import { InvalidRequest } from '../../lib/errors.ts';
 import {
   type BodyLimits,
-  queryInt,
   readBody,
   readIdempotencyKey,
   readIfMatch,
@@ -14,9 +11,7 @@ import {
 import { type ApiRequest, RawJson, type Reply } from '../../lib/http/types.ts';
 import {
   CompleteRequestSchema,
-  IdSchema,
   RestoreRequestSchema,
-  RunStatusSchema,
   StatePersistenceRequestSchema,
 } from '../../lib/model/state.ts';
 import type { Caller, PersistenceService } from '../../lib/service/index.ts';
