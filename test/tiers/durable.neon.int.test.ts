@@ -4,52 +4,40 @@
  */
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type NeonProxy, startNeonProxy } from '../../infra/neon-proxy/server.ts';
 import { TierUnavailable } from '../../lib/errors.ts';
 import { createNeonDurableTier, migrateNeon } from '../../lib/tiers/durable/neon.ts';
 import { durableContract, fields, newKey } from '../contracts/durable.contract.ts';
-import { freePort } from '../support/ports.ts';
-import { createScratchDatabase, type ScratchDatabase } from '../support/scratch-database.ts';
+import { type NeonDatabase, startNeonDatabase } from '../support/neon-database.ts';
 
-let proxy: NeonProxy;
-let db: ScratchDatabase;
-let deadPort: number;
-const localProxy = () => `127.0.0.1:${proxy.port}`;
+let neon: NeonDatabase;
 
 beforeAll(async () => {
-  deadPort = await freePort(); // allow-listed, but nothing listens there
-  proxy = await startNeonProxy({ allowedTargets: ['127.0.0.1:5432', `127.0.0.1:${deadPort}`] });
-  db = await createScratchDatabase('strata_durable');
-  await migrateNeon({ connectionString: db.url, localProxy: localProxy() });
+  neon = await startNeonDatabase('strata_durable');
 });
-
-afterAll(async () => {
-  await proxy?.close();
-  await db?.drop();
-});
+afterAll(async () => neon?.close());
 
 durableContract({
   name: 'neon → neon-proxy → postgres',
   create: async () =>
-    createNeonDurableTier({ connectionString: db.url, localProxy: localProxy(), timeoutMs: 10_000 }),
+    createNeonDurableTier({ connectionString: neon.url, localProxy: neon.localProxy, timeoutMs: 10_000 }),
 });
 
 describe('neon durable tier', () => {
   it('migrating again is a no-op, and the migration session is closed', async () => {
-    await migrateNeon({ connectionString: db.url, localProxy: localProxy() });
-    for (let i = 0; i < 50 && proxy.openTunnels > 0; i++) await new Promise((r) => setTimeout(r, 20));
-    expect(proxy.openTunnels).toBe(0);
+    await migrateNeon({ connectionString: neon.url, localProxy: neon.localProxy });
+    for (let i = 0; i < 50 && neon.proxy.openTunnels > 0; i++) await new Promise((r) => setTimeout(r, 20));
+    expect(neon.proxy.openTunnels).toBe(0);
   });
 
   it('a database that does not answer is TierUnavailable, with the cause', async () => {
     const dead = createNeonDurableTier({
-      connectionString: `postgres://postgres@127.0.0.1:${deadPort}/postgres`,
-      localProxy: localProxy(),
+      connectionString: `postgres://postgres@127.0.0.1:${neon.deadPort}/postgres`,
+      localProxy: neon.localProxy,
     });
     await expect(dead.ping()).rejects.toBeInstanceOf(TierUnavailable);
     const missing = createNeonDurableTier({
-      connectionString: db.url.replace(db.name, `${db.name}_missing`),
-      localProxy: localProxy(),
+      connectionString: neon.url.replace(/\/([^/]+)$/, '/$1_missing'),
+      localProxy: neon.localProxy,
     });
     const error = await missing.getRun(newKey()).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(TierUnavailable);
@@ -59,13 +47,13 @@ describe('neon durable tier', () => {
 
   it('a call slower than timeoutMs rejects with TierUnavailable', async () => {
     const tier = createNeonDurableTier({
-      connectionString: db.url,
-      localProxy: localProxy(),
+      connectionString: neon.url,
+      localProxy: neon.localProxy,
       timeoutMs: 300,
     });
     const key = newKey();
     await tier.ensureRun(key, fields());
-    const locker = new pg.Client({ connectionString: db.url });
+    const locker = new pg.Client({ connectionString: neon.url });
     await locker.connect();
     try {
       await locker.query('BEGIN');

@@ -4,32 +4,23 @@
  */
 import pg from 'pg';
 import { afterAll, beforeAll } from 'vitest';
-import { type NeonProxy, startNeonProxy } from '../../infra/neon-proxy/server.ts';
-import { createNeonDurableTier, migrateNeon } from '../../lib/tiers/durable/neon.ts';
+import { createNeonDurableTier } from '../../lib/tiers/durable/neon.ts';
 import { runScanContract } from '../contracts/run-scan.contract.ts';
-import { createScratchDatabase, type ScratchDatabase } from '../support/scratch-database.ts';
+import { type NeonDatabase, startNeonDatabase } from '../support/neon-database.ts';
 
-let proxy: NeonProxy;
-let db: ScratchDatabase;
-const localProxy = () => `127.0.0.1:${proxy.port}`;
+let neon: NeonDatabase;
 
 beforeAll(async () => {
-  proxy = await startNeonProxy();
-  db = await createScratchDatabase('strata_run_scan');
-  await migrateNeon({ connectionString: db.url, localProxy: localProxy() });
+  neon = await startNeonDatabase('strata_run_scan');
 });
-
-afterAll(async () => {
-  await proxy?.close();
-  await db?.drop();
-});
+afterAll(async () => neon?.close());
 
 runScanContract({
   name: 'neon → neon-proxy → postgres',
   create: async () =>
-    createNeonDurableTier({ connectionString: db.url, localProxy: localProxy(), timeoutMs: 10_000 }),
+    createNeonDurableTier({ connectionString: neon.url, localProxy: neon.localProxy, timeoutMs: 10_000 }),
   async setDurableVersion(tier, key, durableVersion) {
-    const client = new pg.Client({ connectionString: db.url });
+    const client = new pg.Client({ connectionString: neon.url });
     await client.connect();
     try {
       await client.query('UPDATE runs SET durable_version = $1 WHERE tenant_id = $2 AND run_id = $3', [

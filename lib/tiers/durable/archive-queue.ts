@@ -15,6 +15,7 @@ import {
   statsStatement,
 } from './archive-queue-sql.ts';
 import type { Guard } from './guard.ts';
+import { clampLimit, num, numOrNull, rowsOf, text, textOrNull } from './raw-rows.ts';
 import { toStoredVersion } from './rows.ts';
 import { archiveBatches, checkpoints, runs } from './schema.ts';
 import type { DurableDb } from './sql-store.ts';
@@ -160,27 +161,4 @@ function toArchivableRun(row: Record<string, unknown>): ArchivableRun {
   };
 }
 
-/** `db.execute` answers `{ rows }` on neon-http and PGlite alike; its drizzle type is the driver's. */
-function rowsOf(result: unknown): Record<string, unknown>[] {
-  const found = (result as { rows?: unknown }).rows;
-  if (!Array.isArray(found)) throw new Error('the database answered without rows');
-  return found as Record<string, unknown>[];
-}
-
-// The statements cast every value to int, float8 or text; a driver that hands back a numeric string still maps.
-function num(value: unknown): number {
-  const n = typeof value === 'string' ? Number(value) : value;
-  if (typeof n !== 'number' || !Number.isFinite(n))
-    throw new Error(`expected a number, got ${String(value)}`);
-  return n;
-}
-const numOrNull = (value: unknown) => (value === null || value === undefined ? null : num(value));
-function text(value: unknown): string {
-  if (typeof value !== 'string') throw new Error(`expected text, got ${String(value)}`);
-  return value;
-}
-const textOrNull = (value: unknown) => (value === null || value === undefined ? null : text(value));
-
-function clamp(limit: number): number {
-  return Math.min(MAX_LIMIT, Math.max(1, Math.trunc(limit) || 1));
-}
+const clamp = (limit: number) => clampLimit(limit, MAX_LIMIT);

@@ -7,6 +7,7 @@ import { type SQL, sql } from 'drizzle-orm';
 import type { RunStatus } from '../types.ts';
 import type { RunScan, ScannedRun } from './archive-queue-port.ts';
 import type { Guard } from './guard.ts';
+import { clampLimit, num, numOrNull, rowsOf, text, textOrNull } from './raw-rows.ts';
 import type { DurableDb } from './sql-store.ts';
 
 /** Upper bound of a page: the rows of one HTTP answer. */
@@ -94,26 +95,4 @@ function toScannedRun(row: Record<string, unknown>): ScannedRun {
   };
 }
 
-/** `db.execute` answers `{ rows }` on neon-http and PGlite alike; its drizzle type is the driver's. */
-function rowsOf(result: unknown): Record<string, unknown>[] {
-  const found = (result as { rows?: unknown }).rows;
-  if (!Array.isArray(found)) throw new Error('the database answered without rows');
-  return found as Record<string, unknown>[];
-}
-
-function num(value: unknown): number {
-  const n = typeof value === 'string' ? Number(value) : value;
-  if (typeof n !== 'number' || !Number.isFinite(n))
-    throw new Error(`expected a number, got ${String(value)}`);
-  return n;
-}
-const numOrNull = (value: unknown) => (value === null || value === undefined ? null : num(value));
-function text(value: unknown): string {
-  if (typeof value !== 'string') throw new Error(`expected text, got ${String(value)}`);
-  return value;
-}
-const textOrNull = (value: unknown) => (value === null || value === undefined ? null : text(value));
-
-function clamp(limit: number): number {
-  return Math.min(MAX_LIMIT, Math.max(1, Math.trunc(limit) || 1));
-}
+const clamp = (limit: number) => clampLimit(limit, MAX_LIMIT);
