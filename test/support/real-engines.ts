@@ -7,17 +7,16 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createChdbFetch } from '../../infra/chdb-http/index.ts';
-import { startNeonProxy } from '../../infra/neon-proxy/server.ts';
 import { startUpstashBridge, type UpstashBridge } from '../../infra/upstash-bridge/index.ts';
 import { createClickHouseArchiveTier, migrateClickHouseArchive } from '../../lib/tiers/archive/clickhouse.ts';
 import type { ArchiveTier } from '../../lib/tiers/archive/port.ts';
 import type { WithArchiveQueue } from '../../lib/tiers/durable/archive-queue-port.ts';
-import { createNeonDurableTier, migrateNeon } from '../../lib/tiers/durable/neon.ts';
+import { createNeonDurableTier } from '../../lib/tiers/durable/neon.ts';
 import type { DurableTier, TenantDirectory } from '../../lib/tiers/durable/port.ts';
 import type { HotTier } from '../../lib/tiers/hot/port.ts';
 import { createUpstashHotTier } from '../../lib/tiers/hot/upstash.ts';
+import { startNeonDatabase } from './neon-database.ts';
 import { freePort } from './ports.ts';
-import { createScratchDatabase } from './scratch-database.ts';
 
 export interface RealEngines {
   readonly hot: HotTier;
@@ -34,10 +33,8 @@ export interface RealEngines {
 export async function startRealEngines(
   options: { hotTimeoutMs?: number; archive?: boolean } = {},
 ): Promise<RealEngines> {
-  const database = await createScratchDatabase();
-  const proxy = await startNeonProxy();
-  const localProxy = `127.0.0.1:${proxy.port}`;
-  await migrateNeon({ connectionString: database.url, localProxy });
+  const database = await startNeonDatabase('strata_test');
+  const { localProxy } = database;
 
   const bridgePort = await freePort();
   let bridge: UpstashBridge | null = await startUpstashBridge({ port: bridgePort });
@@ -76,8 +73,7 @@ export async function startRealEngines(
     async close() {
       await Promise.allSettled([hot.close(), durable.close(), archive?.close()]);
       await bridge?.close();
-      await proxy.close();
-      await database.drop();
+      await database.close();
       if (archiveDir) await rm(archiveDir, { recursive: true, force: true });
     },
   };
