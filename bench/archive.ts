@@ -47,6 +47,7 @@ export async function benchArchive(sizes: readonly number[] = [1_000, 10_000]): 
         hot: engines.hot,
         durable: engines.durable,
         queue: timed(engines.durable.archiveQueue, phases),
+        runScan: engines.durable.runScan,
         archive: timed(archive, phases),
         log: silentLogger,
         now: Date.now,

@@ -9,7 +9,7 @@ import cliProgress from 'cli-progress';
 import { Command, InvalidArgumentError } from 'commander';
 import { generateApiKey, hashApiKey } from '../lib/auth/api-keys.ts';
 import { loadConfig } from '../lib/config.ts';
-import { checkConsistency, runScanOf } from '../lib/lifecycle/consistency.ts';
+import { checkConsistency } from '../lib/lifecycle/consistency.ts';
 import { formatConsistencyReport } from '../lib/lifecycle/consistency-format.ts';
 import { createLogger, silentLogger } from '../lib/observability/logger.ts';
 import { openTiers, type Tiers } from '../lib/runtime/tiers.ts';
@@ -146,7 +146,7 @@ program
       const deps = {
         hot: tiers.hot,
         durable: tiers.durable,
-        runScan: runScanOf(tiers.durable),
+        runScan: tiers.durable.runScan,
         ...(tiers.archive && { archive: tiers.archive }),
         ...(tiers.fallback && { fallback: tiers.fallback }),
         log: silentLogger, // the report below says it all

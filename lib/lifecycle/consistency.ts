@@ -9,7 +9,7 @@
  * every run with `makeDurable`: a live run's hot-only head is what its plan chose, not damage.
  */
 import type { ArchiveTier } from '../tiers/archive/port.ts';
-import type { RunScan, ScannedRun, WithRunScan } from '../tiers/durable/archive-queue-port.ts';
+import type { RunScan, ScannedRun } from '../tiers/durable/archive-queue-port.ts';
 import type { FallbackStore } from '../tiers/fallback/port.ts';
 import type { StoredVersion } from '../tiers/types.ts';
 import { DRIFT_KINDS, type DriftKind, driftOf, REPORT_ONLY } from './consistency-drift.ts';
@@ -192,19 +192,6 @@ async function countOrUndefined(scan: RunScan, options: ConsistencyOptions, limi
 
 const zeroes = () => Object.fromEntries(DRIFT_KINDS.map((kind) => [kind, 0])) as Record<DriftKind, number>;
 
-/**
- * The run scan next to the durable tier. The factories put it there (WithRunScan); LifecycleDeps and Tiers
- * type the tier without it, hence the check at run time.
- */
-export function runScanOf(durable: object): RunScan {
-  const scan = (durable as Partial<WithRunScan>).runScan;
-  if (!scan)
-    throw new Error(
-      'the durable tier has no runScan: open it with createNeonDurableTier or createPgliteDurableTier',
-    );
-  return scan;
-}
-
 /** The scheduled `consistency-check`: repairs on, over the runs whose index row changed in the last `windowMs`. */
 export function consistencyCheckJob(
   settings: {
@@ -216,8 +203,9 @@ export function consistencyCheckJob(
 ): (deps: LifecycleDeps) => Promise<ConsistencyReport> {
   const windowMs = settings.windowMs ?? 86_400_000;
   return (deps) =>
-    checkConsistency(
-      { ...deps, runScan: runScanOf(deps.durable) },
-      { repair: true, updatedSince: deps.now() - windowMs, limit: settings.limit ?? 50_000 },
-    );
+    checkConsistency(deps, {
+      repair: true,
+      updatedSince: deps.now() - windowMs,
+      limit: settings.limit ?? 50_000,
+    });
 }

@@ -1,7 +1,7 @@
 /** What the scheduled lifecycle jobs (archive, retention, drain, repair) work with. */
 import type { Logger } from '../observability/logger.ts';
 import type { ArchiveTier } from '../tiers/archive/port.ts';
-import type { ArchiveQueue } from '../tiers/durable/archive-queue-port.ts';
+import type { ArchiveQueue, RunScan } from '../tiers/durable/archive-queue-port.ts';
 import type { DurableTier, TenantDirectory } from '../tiers/durable/port.ts';
 import type { FallbackStore } from '../tiers/fallback/port.ts';
 import type { HotTier } from '../tiers/hot/port.ts';
@@ -10,6 +10,8 @@ export interface LifecycleDeps {
   readonly hot: HotTier;
   readonly durable: DurableTier & TenantDirectory;
   readonly queue: ArchiveQueue;
+  /** Walks every run of every tenant (the consistency check). */
+  readonly runScan: RunScan;
   readonly archive: ArchiveTier;
   readonly fallback?: FallbackStore;
   readonly log: Logger;

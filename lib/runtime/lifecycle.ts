@@ -17,6 +17,7 @@ export function lifecycleDeps(tiers: Tiers, log: Logger, now: () => number = Dat
     hot: tiers.hot,
     durable: tiers.durable,
     queue: tiers.durable.archiveQueue,
+    runScan: tiers.durable.runScan,
     archive: tiers.archive,
     ...(tiers.fallback && { fallback: tiers.fallback }),
     log,

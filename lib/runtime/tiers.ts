@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import type { Config } from '../config.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { ArchiveTier } from '../tiers/archive/port.ts';
-import type { WithArchiveQueue } from '../tiers/durable/archive-queue-port.ts';
+import type { WithArchiveQueue, WithRunScan } from '../tiers/durable/archive-queue-port.ts';
 import type { DurableTier, TenantDirectory } from '../tiers/durable/port.ts';
 import type { FallbackStore } from '../tiers/fallback/port.ts';
 import type { HotTier } from '../tiers/hot/port.ts';
@@ -15,7 +15,7 @@ import { type Breakers, withBreaker } from './resilient-tiers.ts';
 
 export interface Tiers {
   readonly hot: HotTier;
-  readonly durable: DurableTier & TenantDirectory & WithArchiveQueue;
+  readonly durable: DurableTier & TenantDirectory & WithArchiveQueue & WithRunScan;
   readonly archive?: ArchiveTier;
   readonly fallback?: FallbackStore;
   readonly breakers?: Breakers;
@@ -54,7 +54,9 @@ async function openHot(config: Config): Promise<HotTier> {
   return createMemoryHotTier({ persistPath: join(config.dataDir, 'hot-tier.json') });
 }
 
-async function openDurable(config: Config): Promise<DurableTier & TenantDirectory & WithArchiveQueue> {
+async function openDurable(
+  config: Config,
+): Promise<DurableTier & TenantDirectory & WithArchiveQueue & WithRunScan> {
   if (config.durable.kind === 'neon') {
     const { createNeonDurableTier } = await import('../tiers/durable/neon.ts');
     return createNeonDurableTier({

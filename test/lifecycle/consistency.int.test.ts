@@ -15,7 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ChdbHttpServer, startChdbHttpServer } from '../../infra/chdb-http/index.ts';
 import { loadConfig } from '../../lib/config.ts';
 import { archiveCompleted } from '../../lib/lifecycle/archive-completed.ts';
-import { type ConsistencyDeps, checkConsistency, runScanOf } from '../../lib/lifecycle/consistency.ts';
+import { type ConsistencyDeps, checkConsistency } from '../../lib/lifecycle/consistency.ts';
 import { silentLogger } from '../../lib/observability/logger.ts';
 import { lifecycleDeps, lifecycleJobs } from '../../lib/runtime/lifecycle.ts';
 import { withBreaker } from '../../lib/runtime/resilient-tiers.ts';
@@ -80,7 +80,7 @@ beforeAll(async () => {
   deps = {
     hot: engines.hot,
     durable: engines.durable,
-    runScan: runScanOf(engines.durable),
+    runScan: engines.durable.runScan,
     archive,
     fallback,
     log: silentLogger,

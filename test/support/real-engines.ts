@@ -10,7 +10,7 @@ import { createChdbFetch } from '../../infra/chdb-http/index.ts';
 import { startUpstashBridge, type UpstashBridge } from '../../infra/upstash-bridge/index.ts';
 import { createClickHouseArchiveTier, migrateClickHouseArchive } from '../../lib/tiers/archive/clickhouse.ts';
 import type { ArchiveTier } from '../../lib/tiers/archive/port.ts';
-import type { WithArchiveQueue } from '../../lib/tiers/durable/archive-queue-port.ts';
+import type { WithArchiveQueue, WithRunScan } from '../../lib/tiers/durable/archive-queue-port.ts';
 import { createNeonDurableTier } from '../../lib/tiers/durable/neon.ts';
 import type { DurableTier, TenantDirectory } from '../../lib/tiers/durable/port.ts';
 import type { HotTier } from '../../lib/tiers/hot/port.ts';
@@ -20,7 +20,7 @@ import { freePort } from './ports.ts';
 
 export interface RealEngines {
   readonly hot: HotTier;
-  readonly durable: DurableTier & TenantDirectory & WithArchiveQueue;
+  readonly durable: DurableTier & TenantDirectory & WithArchiveQueue & WithRunScan;
   /** chDB through @clickhouse/client-web, when asked for (one per process: chDB opens one data directory). */
   readonly archive?: ArchiveTier;
   /** What a Strata process would be configured with to reach the same engines. */

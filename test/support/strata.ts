@@ -15,7 +15,7 @@ import { silentLogger } from '../../lib/observability/logger.ts';
 import { lifecycleDeps } from '../../lib/runtime/lifecycle.ts';
 import { stateApiDeps } from '../../lib/runtime/state-api.ts';
 import type { ArchiveTier } from '../../lib/tiers/archive/port.ts';
-import type { WithArchiveQueue } from '../../lib/tiers/durable/archive-queue-port.ts';
+import type { WithArchiveQueue, WithRunScan } from '../../lib/tiers/durable/archive-queue-port.ts';
 import type { DurableTier, PlanName, TenantDirectory } from '../../lib/tiers/durable/port.ts';
 import type { HotTier } from '../../lib/tiers/hot/port.ts';
 import { startRealEngines } from './real-engines.ts';
@@ -24,7 +24,7 @@ type Headers = Record<string, string>;
 
 export interface StrataFixture {
   readonly hot: HotTier;
-  readonly durable: DurableTier & TenantDirectory & WithArchiveQueue;
+  readonly durable: DurableTier & TenantDirectory & WithArchiveQueue & WithRunScan;
   /** Present when started with `archive: true`. */
   readonly archive?: ArchiveTier;
   readonly lifecycle?: LifecycleDeps;
