@@ -104,18 +104,29 @@ function run(client: pg.Pool | pg.PoolClient, statement: Statement): Promise<pg.
 /** A batch is one transaction: any failing statement rolls back the whole batch. */
 async function runBatch(pool: pg.Pool, queries: readonly Statement[], begin: string) {
   const client = await pool.connect();
+  // A checked-out client's 'error' (Postgres died mid-batch) is not the pool's to handle: without a listener it
+  // would crash the process. The failing query rejects as well, and that is what the caller answers with.
+  const ignore = () => {};
+  client.on('error', ignore);
   try {
     await client.query(begin);
     const results: pg.QueryArrayResult[] = [];
     for (const statement of queries) results.push(await run(client, statement));
     await client.query('COMMIT');
+    client.off('error', ignore);
     client.release();
     return results;
   } catch (error) {
     // A client whose ROLLBACK fails is broken: destroy it rather than return it to the pool.
     await client.query('ROLLBACK').then(
-      () => client.release(),
-      (rollbackError: Error) => client.release(rollbackError),
+      () => {
+        client.off('error', ignore);
+        client.release();
+      },
+      (rollbackError: Error) => {
+        client.off('error', ignore);
+        client.release(rollbackError);
+      },
     );
     throw error;
   }

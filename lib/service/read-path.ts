@@ -7,6 +7,7 @@ import { TierUnavailable } from '../errors.ts';
 import { PLANS } from '../plans.ts';
 import type { RunKey, StoredVersion } from '../tiers/types.ts';
 import type { Caller, ServiceDeps } from './deps.ts';
+import { hotCaughtUp, hotCopyBehind } from './write-paths.ts';
 
 export type ServedBy = 'hot' | 'durable' | 'archive' | 'fallback';
 
@@ -31,6 +32,15 @@ async function attempt(deps: ServiceDeps, tier: ServedBy, read: () => Promise<St
 /** The hot head, or null when the hot tier has none or cannot answer. */
 export async function tryHot(deps: ServiceDeps, key: RunKey): Promise<StoredVersion | null> {
   return (await attempt(deps, 'hot', () => deps.hot.load(key))).record;
+}
+
+/**
+ * The hot head when it can be served: null also when the hot copy is known to lack a version Postgres
+ * committed while Redis was unreachable (hotCopyBehind, write-paths.ts). A stale copy is as good as none.
+ */
+async function currentHot(deps: ServiceDeps, key: RunKey): Promise<StoredVersion | null> {
+  const hot = await tryHot(deps, key);
+  return hot && !hotCopyBehind(key, hot.version) ? hot : null;
 }
 
 const lowerTiers: ReadonlyArray<[ServedBy, Source]> = [
@@ -59,32 +69,56 @@ const lowerTiers: ReadonlyArray<[ServedBy, Source]> = [
  * The newest version (or `version`) below the hot tier. Tiers are asked in order; for the head, the fallback is
  * always consulted too, since it may hold a newer spooled version. If every tier that could hold it failed,
  * the failure is thrown (a 503, not a 404).
+ *
+ * A head found only in the fallback while Postgres could not be read is not served either: the spool knows
+ * only what was spooled, and Postgres may hold newer versions committed after it (a save made while Redis
+ * alone was down). A writer building on the spool's head would then be acknowledged `spooled` for a version
+ * number Postgres already holds with other content (seen in GOLDEN_HIGH_CONCURRENCY_FLOW). Better a 503.
  */
 async function readBelowHot(deps: ServiceDeps, key: RunKey, version?: number): Promise<Found | null> {
   let best: Found | null = null;
   let failure: TierUnavailable | null = null;
+  let durableFailure: TierUnavailable | null = null;
   for (const [tier, read] of lowerTiers) {
     if (best && (version !== undefined || tier !== 'fallback')) continue;
     const { record, error } = await attempt(deps, tier, () => read(deps, key, version));
     failure ??= error;
+    if (tier === 'durable') durableFailure = error;
     if (record && (!best || record.version > best.record.version)) best = { record, servedBy: tier };
   }
+  if (version === undefined && durableFailure && best?.servedBy === 'fallback') throw durableFailure;
   if (!best && failure) throw failure;
   return best;
 }
 
-/** The newest version of a run from the first tier that has it. */
+/**
+ * The newest version of a run from the first tier that has it. A hot head is checked against the fallback
+ * spool first: while Redis was unreachable and Postgres down too, saves were acknowledged `spooled` with
+ * versions the hot copy never saw, and once Redis is back its (retained) head is older than them. Serving that
+ * stale head would let the writer build on it and acknowledge the same version numbers again with other
+ * content (seen in GOLDEN_HIGH_CONCURRENCY_FLOW). A hot copy the spool has overtaken is skipped and the head
+ * is read below it, where Postgres and the spool are compared (Postgres may be newer still). The spool is
+ * normally empty, and the local-folder store then answers from its in-memory index without touching the disk.
+ */
 export async function readHead(deps: ServiceDeps, caller: Caller, key: RunKey): Promise<Found | null> {
-  const hot = await tryHot(deps, key);
-  if (hot) return { record: hot, servedBy: 'hot' };
+  const hot = await currentHot(deps, key);
+  if (hot && !(await spooledBeyond(deps, key, hot.version))) return { record: hot, servedBy: 'hot' };
   const found = await readBelowHot(deps, key);
   if (found) promote(deps, caller, key, found.record);
   return found;
 }
 
+/** Whether the spool holds a version of the run newer than `version`; an unavailable spool counts as empty. */
+async function spooledBeyond(deps: ServiceDeps, key: RunKey, version: number): Promise<boolean> {
+  if (!deps.fallback) return false;
+  const fallback = deps.fallback;
+  const { record } = await attempt(deps, 'fallback', () => fallback.loadLatest(key));
+  return record !== null && record.version > version;
+}
+
 /** One version of a run. The hot tier holds only the head, so older versions come from below. */
 export async function readVersion(deps: ServiceDeps, key: RunKey, version: number): Promise<Found | null> {
-  const hot = await tryHot(deps, key);
+  const hot = await currentHot(deps, key);
   if (hot?.version === version) return { record: hot, servedBy: 'hot' };
   return readBelowHot(deps, key, version);
 }
@@ -92,7 +126,10 @@ export async function readVersion(deps: ServiceDeps, key: RunKey, version: numbe
 /** Put a version read from a lower tier back into the hot tier, without delaying the reader. */
 function promote(deps: ServiceDeps, caller: Caller, key: RunKey, record: StoredVersion): void {
   const ttl = PLANS[caller.tenant.plan].hotTtlSeconds;
-  deps.hot.promote(key, record, ttl).catch((error: unknown) => {
-    deps.log.warn({ err: error, runId: key.runId }, 'promotion to the hot tier failed');
-  });
+  deps.hot
+    .promote(key, record, ttl)
+    .then((written) => written && hotCaughtUp(key, record.version))
+    .catch((error: unknown) => {
+      deps.log.warn({ err: error, runId: key.runId }, 'promotion to the hot tier failed');
+    });
 }

@@ -114,6 +114,13 @@ export async function writeVersion(
     const run = await deps.durable.getRun(key);
     if (run?.durableVersion === write.expectedVersion) return writeWithoutHot(deps, pending);
   }
+  if (outcome.status === 'conflict' && idempotency) {
+    // A retry whose first attempt went through Postgres while Redis was away left its receipt there only:
+    // the first answer stands (only on the conflict path, so a normal save pays nothing for it).
+    const first = await deps.durable.getReceipt(key, idempotency.key).catch(() => null);
+    if (first?.fingerprint === idempotency.fingerprint) return first.receipt;
+    if (first) throw new IdempotencyMismatch(idempotency.key);
+  }
   const early = settleHotOutcome(outcome, write);
   if (early) return early;
 

@@ -188,14 +188,29 @@ describe('state-api on real engines', () => {
       const health = await strata.get(key, '/health/persistence');
       expect(health.body.tiers.hot.status).toBe('down');
       // Even an AUTO save is taken by Postgres (the version authority while Redis is away), and says so.
-      const write = await strata.put(key, id, { state: state(2), expectedVersion: 1 });
+      const write = await strata.put(
+        key,
+        id,
+        { state: state(2), expectedVersion: 1 },
+        { 'idempotency-key': 'while-down' },
+      );
       expect(write.status).toBe(200);
       expect(write.body).toMatchObject({ version: 2, durability: 'durable' });
       const stale = await strata.put(key, id, { state: state(9), expectedVersion: 1 });
       expect(stale.status).toBe(409);
       expect(stale.body.currentVersion).toBe(2);
     });
-    // The hot copy came back stale (version 1); a writer who saw version 2 is still arbitrated correctly.
+    // A load brings version 2 back into Redis, without its receipt: a retry of that save still gets its first answer.
+    expect((await strata.get(key, `/v1/runs/${id}/state`)).body.version).toBe(2);
+    const retry = await strata.put(
+      key,
+      id,
+      { state: state(2), expectedVersion: 1 },
+      { 'idempotency-key': 'while-down' },
+    );
+    expect(retry.status).toBe(200);
+    expect(retry.body).toMatchObject({ version: 2, durability: 'durable' });
+    // The hot copy may have come back stale; a writer who saw version 2 is still arbitrated correctly.
     const next = await strata.put(key, id, { state: state(3), expectedVersion: 2 });
     expect(next.status).toBe(200);
     expect(next.body.version).toBe(3);

@@ -1,0 +1,167 @@
+/**
+ * The three ways GOLDEN_HIGH_CONCURRENCY_FLOW found a head served from a copy that missed newer acknowledged
+ * versions, each replayed step by step on the faulty engines. In each, a writer that built on the stale head
+ * got a version number acknowledged a second time with other content, and the drain could never replay the
+ * first one. The read path now answers 503 rather than a head it cannot vouch for.
+ */
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { type FaultyEngines, startFaultyEngines } from '../support/chaos/faulty-engines.ts';
+import { waitFor } from '../support/faults/process.ts';
+
+let engines: FaultyEngines | undefined;
+let apiKey = '';
+let tenantId = '';
+let run = 0;
+
+beforeAll(async () => {
+  engines = await startFaultyEngines();
+  ({ apiKey, tenantId } = await engines.createTenant('mid'));
+}, 60_000);
+afterEach(async () => {
+  await engines?.heal();
+}, 30_000);
+// Each scenario starts with both tiers in use, whatever the previous one left the breakers thinking.
+beforeEach(async () => {
+  await Promise.all([inUse('hot'), inUse('durable')]);
+}, 30_000);
+afterAll(async () => {
+  await engines?.close();
+}, 60_000);
+
+interface Answer {
+  readonly status: number;
+  readonly body: Record<string, unknown>;
+}
+
+async function call(method: string, path: string, body?: unknown): Promise<Answer> {
+  const res = await fetch(`${engines!.baseUrl}${path}`, {
+    method,
+    headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' },
+    ...(body !== undefined && { body: JSON.stringify(body) }),
+    signal: AbortSignal.timeout(10_000),
+  });
+  return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+}
+
+const state = (step: number, note: string) => ({
+  agentName: 'stale-copies',
+  status: 'running',
+  step,
+  data: { note },
+});
+const save = (runId: string, expectedVersion: number, note: string, checkpoint = 'CRITICAL') =>
+  call('PUT', `/v1/runs/${runId}/state`, {
+    checkpoint,
+    expectedVersion,
+    state: state(expectedVersion + 1, note),
+  });
+const head = (runId: string) => call('GET', `/v1/runs/${runId}/state`);
+
+/** Calls through the breakers until the tier answers: a restored server is in use again. */
+const inUse = (tier: 'hot' | 'durable') =>
+  waitFor(
+    `${tier} tier in use`,
+    () =>
+      engines!.tiers[tier].ping().then(
+        () => true,
+        () => false,
+      ),
+    {
+      timeoutMs: 10_000,
+    },
+  );
+/** Until Redis answers with `version` as the run's copy (before a fault; after it, the retained stale one). */
+const hotHolds = (runId: string, version: number) =>
+  waitFor(`hot copy of ${runId} readable`, async () => {
+    const copy = await engines!.raw.hot.load({ tenantId, runId }).catch(() => null);
+    return copy?.version === version;
+  });
+/** Calls until the breaker has seen the tier fail (open), so the next request fails over at once. */
+const seenDown = (tier: 'hot' | 'durable') =>
+  waitFor(`${tier} tier seen down`, async () => {
+    await engines!.tiers[tier].ping().catch(() => {});
+    return engines!.tiers.breakers[tier]?.state() === 'open';
+  });
+
+/** A head that is older than `acked` must not be served: a 503 is the honest answer. */
+function expectNotBehind(answer: Answer, acked: number) {
+  if (answer.status === 200) expect(answer.body.version).toBeGreaterThanOrEqual(acked);
+  else expect(answer.status).toBe(503);
+}
+
+describe('a head is never served from a copy that missed acknowledged versions', () => {
+  it('Redis came back from a partition stale, then Postgres went down', async () => {
+    const e = engines!;
+    const runId = `stale-hot-${++run}`;
+    expect((await save(runId, 0, 'one')).body.durability).toBe('durable');
+    expect((await save(runId, 1, 'two')).body.durability).toBe('durable');
+    await hotHolds(runId, 2);
+    // Redis unreachable but keeping its data: Postgres takes versions 3 and 4.
+    e.faults.cutRedis();
+    await seenDown('hot');
+    const three = await save(runId, 2, 'three');
+    expect(three.body).toMatchObject({ version: 3, durability: 'durable' });
+    expect((await save(runId, 3, 'four')).body).toMatchObject({ version: 4, durability: 'durable' });
+    await e.faults.restoreRedis();
+    await inUse('hot');
+    await hotHolds(runId, 2);
+    await e.faults.stopPostgresImmediate();
+    await seenDown('durable');
+
+    expectNotBehind(await head(runId), 4);
+    // A writer that read version 2 from that copy is refused, not spooled as a second version 3.
+    const stale = await save(runId, 2, 'three, again');
+    expect(stale.status).toBe(409);
+    expect(stale.body.currentVersion).toBe(4);
+
+    await e.heal();
+    await inUse('durable');
+    expect((await call('GET', `/v1/runs/${runId}/state?version=3`)).body.hash).toBe(three.body.hash);
+    expect((await head(runId)).body.version).toBe(4);
+  }, 60_000);
+
+  it('both were down and saves were spooled, then Redis came back stale', async () => {
+    const e = engines!;
+    const runId = `stale-hot-${++run}`;
+    await save(runId, 0, 'one');
+    await save(runId, 1, 'two');
+    await hotHolds(runId, 2);
+    e.faults.cutRedis();
+    await e.faults.stopPostgresImmediate();
+    await Promise.all([seenDown('hot'), seenDown('durable')]);
+    expect((await save(runId, 2, 'three')).body).toMatchObject({ version: 3, durability: 'spooled' });
+    const four = await save(runId, 3, 'four');
+    expect(four.body).toMatchObject({ version: 4, durability: 'spooled' });
+    await e.faults.restoreRedis();
+    await inUse('hot');
+    await hotHolds(runId, 2);
+
+    // Postgres is down, so only the spool can say more than Redis; it does not know what Postgres holds.
+    expectNotBehind(await head(runId), 4);
+    await e.faults.startPostgres();
+    await inUse('durable');
+    expect((await head(runId)).body).toMatchObject({ version: 4, hash: four.body.hash });
+  }, 60_000);
+
+  it('Postgres got ahead of the spool, then both went down', async () => {
+    const e = engines!;
+    const runId = `stale-spool-${++run}`;
+    await save(runId, 0, 'one');
+    await save(runId, 1, 'two');
+    await e.faults.stopPostgresImmediate();
+    await seenDown('durable');
+    expect((await save(runId, 2, 'three')).body).toMatchObject({ version: 3, durability: 'spooled' });
+    await e.faults.startPostgres();
+    await inUse('durable');
+    // Redis away, Postgres back: version 4 is committed there (after replaying 3), the spool still says 3.
+    e.faults.cutRedis();
+    await seenDown('hot');
+    expect((await save(runId, 3, 'four')).body).toMatchObject({ version: 4, durability: 'durable' });
+    await e.faults.stopPostgresImmediate();
+    await seenDown('durable');
+
+    expectNotBehind(await head(runId), 4);
+    // The writer that holds version 4 is told the spool cannot vouch for it, rather than being spooled.
+    expect((await save(runId, 4, 'five')).status).toBe(409);
+  }, 60_000);
+});
