@@ -103,11 +103,8 @@ function run(client: pg.Pool | pg.PoolClient, statement: Statement): Promise<pg.
 
 /** A batch is one transaction: any failing statement rolls back the whole batch. */
 async function runBatch(pool: pg.Pool, queries: readonly Statement[], begin: string) {
-  const client = await pool.connect();
-  // A checked-out client's 'error' (Postgres died mid-batch) is not the pool's to handle: without a listener it
-  // would crash the process. The failing query rejects as well, and that is what the caller answers with.
   const ignore = () => {};
-  client.on('error', ignore);
+  const client = await checkOut(pool, ignore);
   try {
     await client.query(begin);
     const results: pg.QueryArrayResult[] = [];
@@ -130,6 +127,25 @@ async function runBatch(pool: pg.Pool, queries: readonly Statement[], begin: str
     );
     throw error;
   }
+}
+
+/**
+ * A checked-out client's 'error' (Postgres died mid-batch) is not the pool's to handle: without a listener it
+ * would crash the process. The failing query rejects as well, and that is what the caller answers with.
+ *
+ * The listener goes on inside pool.connect's callback, not after `await pool.connect()`: the pool hands a
+ * client over while that client's socket data is still being parsed (its previous user's query just ended), and
+ * a FATAL "terminating connection due to unexpected postmaster exit" in the same chunk is emitted before an
+ * awaiting caller's continuation runs (seen under `npm run chaos:long`).
+ */
+function checkOut(pool: pg.Pool, onError: (error: Error) => void): Promise<pg.PoolClient> {
+  return new Promise((resolve, reject) => {
+    pool.connect((error, client) => {
+      if (error || !client) return reject(error ?? new Error('pool.connect gave no client'));
+      client.on('error', onError);
+      resolve(client);
+    });
+  });
 }
 
 function batchBegin(req: IncomingMessage): string {

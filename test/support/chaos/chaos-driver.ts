@@ -6,7 +6,18 @@
 import type { FaultyEngines } from './faulty-engines.ts';
 import type { Rng } from './rng.ts';
 
-export type FaultKind = 'redis-kill' | 'redis-cut' | 'pg-stop' | 'pg-kill9' | 'pg-cut';
+export const FAULT_KINDS = ['redis-kill', 'redis-cut', 'pg-stop', 'pg-kill9', 'pg-cut'] as const;
+export type FaultKind = (typeof FAULT_KINDS)[number];
+
+/** Fault kinds from a comma-separated list (CHAOS_KINDS), to replay one kind of trouble alone; all by default. */
+export function faultKindsFrom(list: string | undefined): readonly FaultKind[] {
+  if (!list) return FAULT_KINDS;
+  const kinds = list.split(',').map((k) => k.trim());
+  const unknown = kinds.filter((k) => !(FAULT_KINDS as readonly string[]).includes(k));
+  if (unknown.length > 0)
+    throw new Error(`unknown fault kind(s) ${unknown.join(', ')}; known: ${FAULT_KINDS.join(', ')}`);
+  return kinds as FaultKind[];
+}
 export type Target = 'redis' | 'postgres';
 
 export const targetOf = (kind: FaultKind): Target => (kind.startsWith('redis') ? 'redis' : 'postgres');

@@ -157,7 +157,7 @@ export async function startFaultyEngines(options: FaultyEnginesOptions = {}): Pr
     const neonProxy = await startContainedNeonProxy(
       { allowedTargets: [`${LOOPBACK}:${pgNet.port}`] },
       (error) => {
-        if (infraErrors.length < 100) infraErrors.push(error.message);
+        if (infraErrors.length < 100) infraErrors.push(describeContained(error));
       },
     );
     teardown.push(['neon proxy', () => neonProxy.close()]);
@@ -294,4 +294,11 @@ export async function startFaultyEngines(options: FaultyEnginesOptions = {}): Pr
     await closeAll();
     throw error;
   }
+}
+
+/** The message, and which emitter raised it (a domain records it): enough to tell a pg client from a socket. */
+function describeContained(error: Error & { domainEmitter?: unknown }): string {
+  const emitter = error.domainEmitter;
+  const name = emitter && typeof emitter === 'object' ? emitter.constructor.name : 'none';
+  return `${error.message} (emitter: ${name})`;
 }
