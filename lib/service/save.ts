@@ -116,8 +116,10 @@ export async function writeVersion(
   }
   if (outcome.status === 'conflict' && idempotency) {
     // A retry whose first attempt went through Postgres while Redis was away left its receipt there only:
-    // the first answer stands (only on the conflict path, so a normal save pays nothing for it).
-    const first = await deps.durable.getReceipt(key, idempotency.key).catch(() => null);
+    // the first answer stands (only on the conflict path, so a normal save pays nothing for it). With Postgres
+    // down the retry cannot be told from a conflict: its TierUnavailable (a retryable 503) is the honest
+    // answer, not a 409 that may refuse the writer's own save.
+    const first = await deps.durable.getReceipt(key, idempotency.key);
     if (first?.fingerprint === idempotency.fingerprint) return first.receipt;
     if (first) throw new IdempotencyMismatch(idempotency.key);
   }

@@ -91,6 +91,9 @@ export async function commitAfterHot(deps: ServiceDeps, write: PendingWrite): Pr
     if (missed !== undefined && record.version <= missed) {
       // The hot tier's compare-and-set ran against a copy older than Postgres' head: the version is taken.
       await revert();
+      // By this very save, perhaps: a retry whose first attempt Postgres took while Redis was away. Only
+      // Postgres' receipt can tell, so a save with an Idempotency-Key is asked to retry (503), not refused.
+      if (write.idempotency) throw error;
       throw new VersionConflict(missed, record.version - 1);
     }
     // The hot write stands (it is the head); the fallback keeps the durable copy until the drain commits it.

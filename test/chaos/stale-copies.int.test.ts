@@ -33,10 +33,15 @@ interface Answer {
   readonly body: Record<string, unknown>;
 }
 
-async function call(method: string, path: string, body?: unknown): Promise<Answer> {
+async function call(
+  method: string,
+  path: string,
+  body?: unknown,
+  headers: Record<string, string> = {},
+): Promise<Answer> {
   const res = await fetch(`${engines!.baseUrl}${path}`, {
     method,
-    headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' },
+    headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json', ...headers },
     ...(body !== undefined && { body: JSON.stringify(body) }),
     signal: AbortSignal.timeout(10_000),
   });
@@ -163,5 +168,75 @@ describe('a head is never served from a copy that missed acknowledged versions',
     expectNotBehind(await head(runId), 4);
     // The writer that holds version 4 is told the spool cannot vouch for it, rather than being spooled.
     expect((await save(runId, 4, 'five')).status).toBe(409);
+  }, 60_000);
+});
+
+/**
+ * An agent whose answer was lost retries with the same Idempotency-Key. Its first attempt went through Postgres
+ * while Redis was away, so only Postgres holds the receipt; when Postgres is down at the retry, the retry cannot
+ * be told from a conflict. It must be asked to retry (503), never refused with a 409 for its own save, and
+ * once Postgres is back it gets the first answer.
+ */
+describe('a retry of a save only Postgres has a receipt for', () => {
+  const retried = (runId: string, key: string) =>
+    call(
+      'PUT',
+      `/v1/runs/${runId}/state`,
+      { checkpoint: 'CRITICAL', expectedVersion: 2, state: state(3, 'three') },
+      { 'idempotency-key': key },
+    );
+
+  /** Versions 1 and 2 everywhere; then version 3 (with `key`) through Postgres alone while Redis is cut. */
+  async function firstAttemptThroughPostgres(runId: string, key: string): Promise<Answer> {
+    await save(runId, 0, 'one');
+    await save(runId, 1, 'two');
+    await hotHolds(runId, 2);
+    engines!.faults.cutRedis();
+    await seenDown('hot');
+    const first = await retried(runId, key);
+    expect(first.body).toMatchObject({ version: 3, durability: 'durable' });
+    await engines!.faults.restoreRedis();
+    await inUse('hot');
+    return first;
+  }
+
+  async function thenAfterPostgresIsBack(runId: string, key: string, first: Answer) {
+    await engines!.faults.startPostgres();
+    await inUse('durable');
+    const again = await retried(runId, key);
+    expect(again.status).toBe(200);
+    expect(again.body).toEqual(first.body);
+    expect((await head(runId)).body).toMatchObject({ version: 3, hash: first.body.hash });
+  }
+
+  it('Redis still holds the copy from before: the retry lands on it, Postgres is down', async () => {
+    const runId = `retry-stale-${++run}`;
+    const key = `k-${runId}`;
+    const first = await firstAttemptThroughPostgres(runId, key);
+    await hotHolds(runId, 2);
+    await engines!.faults.stopPostgresImmediate();
+    await seenDown('durable');
+
+    const retry = await retried(runId, key);
+    expect(retry.status).toBe(503);
+    expect(retry.body).toMatchObject({ error: 'unavailable', tier: 'durable', retryable: true });
+    await thenAfterPostgresIsBack(runId, key, first);
+  }, 60_000);
+
+  it('Redis was brought up to date by a load: the retry conflicts there, Postgres is down', async () => {
+    const runId = `retry-promoted-${++run}`;
+    const key = `k-${runId}`;
+    const first = await firstAttemptThroughPostgres(runId, key);
+    // A load skips the stale hot copy, is served by Postgres and promotes version 3 back to Redis, without the
+    // idempotency receipt (that lives where the save landed).
+    expect((await head(runId)).body).toMatchObject({ version: 3, servedBy: 'durable' });
+    await hotHolds(runId, 3);
+    await engines!.faults.stopPostgresImmediate();
+    await seenDown('durable');
+
+    const retry = await retried(runId, key);
+    expect(retry.status).toBe(503);
+    expect(retry.body).toMatchObject({ error: 'unavailable', tier: 'durable', retryable: true });
+    await thenAfterPostgresIsBack(runId, key, first);
   }, 60_000);
 });
