@@ -14,7 +14,7 @@ import { silentLogger } from '../lib/observability/logger.ts';
 import { type Caller, createPersistenceService } from '../lib/service/index.ts';
 import { startRealEngines } from '../test/support/real-engines.ts';
 import { agentState } from './payloads.ts';
-import { type Comparison, printComparisons, sample, sampleTimed } from './stats.ts';
+import { type Comparison, printComparisons, sampleInterleaved } from './stats.ts';
 
 export async function benchCore(options: { iterations: number }): Promise<void> {
   const engines = await startRealEngines({ hotTimeoutMs: 5000 });
@@ -52,61 +52,71 @@ export async function benchCore(options: { iterations: number }): Promise<void> 
       const label = `${Math.round(size / 1024)} KB`;
 
       const rawKey = `bench:raw:${randomUUID()}`;
-      const rawSet = await sample(n, () => redis.set(rawKey, payload, { ex: 3600 }));
-      const rawGet = await sample(n, () => redis.get(rawKey));
       const rawId = randomUUID();
       let rawVersion = 0;
-      const rawInsert = await sample(
-        n,
-        () =>
-          sql`INSERT INTO bench_raw (id, version, payload) VALUES (${rawId}, ${++rawVersion}, ${payload})`,
-      );
-      const missingKey = `bench:missing:${randomUUID()}`;
-      const rawMissThenSelect = await sample(n, async () => {
-        await redis.get(missingKey);
-        await sql`SELECT payload FROM bench_raw WHERE id = ${rawId} AND version = ${rawVersion}`;
-      });
       let rawBoth = 100_000;
-      const rawSetInsert = await sample(n, async () => {
-        await redis.set(rawKey, payload, { ex: 3600 });
-        await sql`INSERT INTO bench_raw (id, version, payload) VALUES (${rawId}, ${++rawBoth}, ${payload})`;
-      });
-
+      const missingKey = `bench:missing:${randomUUID()}`;
       const hotRun = `bench-hot-${randomUUID()}`;
       let hotVersion = 0;
-      const hotSave = await sample(n, () =>
-        service.save(caller, {
-          runId: hotRun,
-          request: {
-            checkpoint: 'AUTO',
-            state: { ...state, step: hotVersion + 1 },
-            expectedVersion: hotVersion++,
-          },
-        }),
-      );
-      const load = await sample(n, () => service.load(caller, { runId: hotRun }));
-
       const criticalRun = `bench-critical-${randomUUID()}`;
       let criticalVersion = 0;
-      const criticalSave = await sample(n, () =>
-        service.save(caller, {
-          runId: criticalRun,
-          request: {
-            checkpoint: 'CRITICAL',
-            state: { ...state, step: criticalVersion + 1 },
-            expectedVersion: criticalVersion++,
+      const criticalKey = { tenantId: tenant.id, runId: criticalRun };
+
+      // All interleaved (stats.ts): a slow spell of the machine weighs on baselines and service alike.
+      const m = await sampleInterleaved(n, {
+        rawSet: { op: () => redis.set(rawKey, payload, { ex: 3600 }) },
+        rawGet: { op: () => redis.get(rawKey) },
+        rawInsert: {
+          op: () =>
+            sql`INSERT INTO bench_raw (id, version, payload) VALUES (${rawId}, ${++rawVersion}, ${payload})`,
+        },
+        rawMissThenSelect: {
+          op: async () => {
+            await redis.get(missingKey);
+            await sql`SELECT payload FROM bench_raw WHERE id = ${rawId} AND version = ${rawVersion}`;
           },
-        }),
-      );
-      const key = { tenantId: tenant.id, runId: criticalRun };
-      // The hot copy is removed before each (timed) load, so the service must fail over to Postgres: the
-      // figure is a hot miss (one HGETALL) plus the durable read.
-      const durableLoad = await sampleTimed(Math.min(n, 100), async () => {
-        await engines.hot.delete(key);
-        const started = performance.now();
-        await service.load(caller, { runId: criticalRun });
-        return performance.now() - started;
+        },
+        rawSetInsert: {
+          op: async () => {
+            await redis.set(rawKey, payload, { ex: 3600 });
+            await sql`INSERT INTO bench_raw (id, version, payload) VALUES (${rawId}, ${++rawBoth}, ${payload})`;
+          },
+        },
+        hotSave: {
+          op: () =>
+            service.save(caller, {
+              runId: hotRun,
+              request: {
+                checkpoint: 'AUTO',
+                state: { ...state, step: hotVersion + 1 },
+                expectedVersion: hotVersion++,
+              },
+            }),
+        },
+        load: { op: () => service.load(caller, { runId: hotRun }) },
+        criticalSave: {
+          op: () =>
+            service.save(caller, {
+              runId: criticalRun,
+              request: {
+                checkpoint: 'CRITICAL',
+                state: { ...state, step: criticalVersion + 1 },
+                expectedVersion: criticalVersion++,
+              },
+            }),
+        },
+        durableLoad: {
+          selfTimed: true,
+          op: async () => {
+            await engines.hot.delete(criticalKey);
+            const started = performance.now();
+            await service.load(caller, { runId: criticalRun });
+            return performance.now() - started;
+          },
+        },
       });
+      const { rawSet, rawGet, rawInsert, rawMissThenSelect, rawSetInsert, hotSave, load, criticalSave } = m;
+      const durableLoad = m.durableLoad;
 
       const rows: Comparison[] = [
         { name: `hot save (AUTO) ${label}`, measured: hotSave, baselineName: 'raw SET', baseline: rawSet },
@@ -125,7 +135,7 @@ export async function benchCore(options: { iterations: number }): Promise<void> 
         },
       ];
       printComparisons(
-        `Persistence service vs raw clients, ${label} state, n=${n} sequential (loopback bridges)`,
+        `Persistence service vs raw clients, ${label} state, n=${n} each, one call at a time, interleaved (loopback bridges)`,
         rows,
       );
       console.log(

@@ -1,4 +1,4 @@
-/** Timing helpers for the benchmarks: sequential samples, percentiles, a printed table. */
+/** Timing helpers for the benchmarks: interleaved samples, percentiles, a printed table. */
 
 export interface Sampled {
   readonly p50: number;
@@ -13,44 +13,51 @@ export function percentile(sorted: readonly number[], p: number): number {
   return sorted[index]!;
 }
 
-/** Runs `op(i)` `warmup` times unmeasured, then `n` times one after another, timing each call. */
-export async function sample(
-  n: number,
-  op: (i: number) => Promise<unknown>,
-  warmup = Math.min(30, n),
-): Promise<Sampled> {
-  for (let i = 0; i < warmup; i++) await op(-1 - i);
-  const times: number[] = [];
-  for (let i = 0; i < n; i++) {
-    const started = performance.now();
-    await op(i);
-    times.push(performance.now() - started);
-  }
-  times.sort((a, b) => a - b);
-  return {
-    p50: percentile(times, 50),
-    p99: percentile(times, 99),
-    mean: times.reduce((a, b) => a + b, 0) / n,
-    n,
-  };
+export interface Measured {
+  readonly op: (i: number) => Promise<unknown>;
+  /** The op returns its own duration, ms (to leave set-up work inside it out of the figure). */
+  readonly selfTimed?: boolean;
 }
 
-/** Like `sample`, but `op` measures itself (to leave set-up work inside it out of the figure). */
-export async function sampleTimed(
+/**
+ * Samples several ops interleaved: each is warmed up (in the order given, so an op can rely on an earlier one's
+ * data), then all take turns in `rounds` slices of n/rounds calls. A machine that slows down for a while slows
+ * every op alike, so the ratios between them stay honest on a noisy host.
+ */
+export async function sampleInterleaved<K extends string>(
   n: number,
-  op: (i: number) => Promise<number>,
-  warmup = Math.min(30, n),
-): Promise<Sampled> {
-  for (let i = 0; i < warmup; i++) await op(-1 - i);
-  const times: number[] = [];
-  for (let i = 0; i < n; i++) times.push(await op(i));
-  times.sort((a, b) => a - b);
-  return {
-    p50: percentile(times, 50),
-    p99: percentile(times, 99),
-    mean: times.reduce((a, b) => a + b, 0) / n,
-    n,
+  ops: Record<K, Measured>,
+  rounds = 10,
+): Promise<Record<K, Sampled>> {
+  const names = Object.keys(ops) as K[];
+  const times = new Map<K, number[]>(names.map((name) => [name, []]));
+  const once = async (name: K, i: number): Promise<number> => {
+    const { op, selfTimed } = ops[name];
+    const started = performance.now();
+    const own = await op(i);
+    return selfTimed ? (own as number) : performance.now() - started;
   };
+  for (const name of names) for (let i = 0; i < Math.min(30, n); i++) await once(name, -1 - i);
+  const perRound = Math.ceil(n / rounds);
+  for (let round = 0; round < rounds; round++) {
+    // Rotate who goes first, so no op always runs right after the same neighbour.
+    const order = names.map((_, k) => names[(k + round) % names.length]!);
+    for (const name of order) {
+      const list = times.get(name)!;
+      for (let j = 0; j < perRound && list.length < n; j++) list.push(await once(name, list.length));
+    }
+  }
+  const result = {} as Record<K, Sampled>;
+  for (const name of names) {
+    const sorted = times.get(name)!.sort((a, b) => a - b);
+    result[name] = {
+      p50: percentile(sorted, 50),
+      p99: percentile(sorted, 99),
+      mean: sorted.reduce((a, b) => a + b, 0) / sorted.length,
+      n: sorted.length,
+    };
+  }
+  return result;
 }
 
 const ms = (value: number) => `${value.toFixed(2)} ms`.padStart(10);
