@@ -19,7 +19,8 @@ import { startRealEngines } from '../test/support/real-engines.ts';
 const CHECKPOINTS_PER_RUN = 3;
 
 export async function benchArchive(sizes: readonly number[] = [1_000, 10_000]): Promise<void> {
-  const engines = await startRealEngines();
+  // The Neon proxy in a child process, as the remote service it stands for: its JSON work is not the archiver's.
+  const engines = await startRealEngines({ bridges: 'child' });
   const dataDir = await mkdtemp(join(tmpdir(), 'strata-bench-chdb-'));
   const chdbFetch = createChdbFetch({ dataDir });
   const options = { url: 'http://chdb.local', fetch: chdbFetch };
@@ -33,7 +34,7 @@ export async function benchArchive(sizes: readonly number[] = [1_000, 10_000]): 
         'CREATE TABLE raw_baseline (tenant_id String, run_id String, version UInt64, payload String) ENGINE = MergeTree ORDER BY (tenant_id, run_id, version)',
     });
     console.log(
-      `\nArchive (chDB ${'26.x'} in process through @clickhouse/client-web; Postgres through the Neon proxy)`,
+      `\nArchive (chDB ${'26.x'} in process through @clickhouse/client-web; Postgres through the Neon proxy in a child process)`,
     );
     console.log(
       `${'batch'.padEnd(12)}${'archiver'.padStart(12)}${'rows/s'.padStart(12)}   ${'raw insert'.padStart(12)}${'rows/s'.padStart(12)}   ratio`,

@@ -11,12 +11,14 @@ import { startUpstashBridge, type UpstashBridge } from '../../infra/upstash-brid
 import { createClickHouseArchiveTier, migrateClickHouseArchive } from '../../lib/tiers/archive/clickhouse.ts';
 import type { ArchiveTier } from '../../lib/tiers/archive/port.ts';
 import type { WithArchiveQueue, WithRunScan } from '../../lib/tiers/durable/archive-queue-port.ts';
-import { createNeonDurableTier } from '../../lib/tiers/durable/neon.ts';
+import { createNeonDurableTier, migrateNeon } from '../../lib/tiers/durable/neon.ts';
 import type { DurableTier, TenantDirectory } from '../../lib/tiers/durable/port.ts';
 import type { HotTier } from '../../lib/tiers/hot/port.ts';
 import { createUpstashHotTier } from '../../lib/tiers/hot/upstash.ts';
+import { startBridgesProcess } from './bridges-process.ts';
 import { startNeonDatabase } from './neon-database.ts';
 import { freePort } from './ports.ts';
+import { createScratchDatabase } from './scratch-database.ts';
 
 export interface RealEngines {
   readonly hot: HotTier;
@@ -30,9 +32,18 @@ export interface RealEngines {
   close(): Promise<void>;
 }
 
-export async function startRealEngines(
-  options: { hotTimeoutMs?: number; archive?: boolean } = {},
-): Promise<RealEngines> {
+export interface RealEnginesOptions {
+  readonly hotTimeoutMs?: number;
+  readonly archive?: boolean;
+  /**
+   * 'child': the Upstash bridge and Neon proxy run in a child process (bridges-process.ts), as the remote
+   * services they stand for; benchmarks under load use it. @default 'in-process'
+   */
+  readonly bridges?: 'in-process' | 'child';
+}
+
+export async function startRealEngines(options: RealEnginesOptions = {}): Promise<RealEngines> {
+  if (options.bridges === 'child') return startWithChildBridges(options);
   const database = await startNeonDatabase('strata_test');
   const { localProxy } = database;
 
@@ -43,13 +54,7 @@ export async function startRealEngines(
   // retry: false — a failed call must surface at once so failover can be observed, not after 5 retries.
   const hot = createUpstashHotTier({ url, token, retry: false, timeoutMs: options.hotTimeoutMs ?? 2_000 });
   const durable = createNeonDurableTier({ connectionString: database.url, localProxy });
-  const archiveDir = options.archive ? await mkdtemp(join(tmpdir(), 'strata-chdb-')) : null;
-  let archive: ArchiveTier | undefined;
-  if (archiveDir) {
-    const chdb = { url: 'http://chdb.local', fetch: createChdbFetch({ dataDir: archiveDir }) };
-    await migrateClickHouseArchive(chdb);
-    archive = createClickHouseArchiveTier(chdb);
-  }
+  const { archive, archiveDir } = await openArchive(options);
 
   return {
     hot,
@@ -77,4 +82,48 @@ export async function startRealEngines(
       if (archiveDir) await rm(archiveDir, { recursive: true, force: true });
     },
   };
+}
+
+async function openArchive(options: RealEnginesOptions) {
+  if (!options.archive) return { archive: undefined, archiveDir: null };
+  const archiveDir = await mkdtemp(join(tmpdir(), 'strata-chdb-'));
+  const chdb = { url: 'http://chdb.local', fetch: createChdbFetch({ dataDir: archiveDir }) };
+  await migrateClickHouseArchive(chdb);
+  return { archive: createClickHouseArchiveTier(chdb), archiveDir };
+}
+
+async function startWithChildBridges(options: RealEnginesOptions): Promise<RealEngines> {
+  const bridges = await startBridgesProcess();
+  const database = await createScratchDatabase('strata_bench');
+  try {
+    const { localProxy, upstashUrl: url, upstashToken: token } = bridges;
+    await migrateNeon({ connectionString: database.url, localProxy });
+    const hot = createUpstashHotTier({ url, token, retry: false, timeoutMs: options.hotTimeoutMs ?? 2_000 });
+    const durable = createNeonDurableTier({ connectionString: database.url, localProxy });
+    const { archive, archiveDir } = await openArchive(options);
+    return {
+      hot,
+      durable,
+      ...(archive && { archive }),
+      env: {
+        UPSTASH_REDIS_REST_URL: url,
+        UPSTASH_REDIS_REST_TOKEN: token,
+        DATABASE_URL: database.url,
+        NEON_LOCAL_PROXY: localProxy,
+      },
+      withHotTierDown() {
+        throw new Error('withHotTierDown needs the bridges in process');
+      },
+      async close() {
+        await Promise.allSettled([hot.close(), durable.close(), archive?.close()]);
+        await bridges.close();
+        await database.drop();
+        if (archiveDir) await rm(archiveDir, { recursive: true, force: true });
+      },
+    };
+  } catch (error) {
+    await bridges.close();
+    await database.drop();
+    throw error;
+  }
 }
