@@ -200,7 +200,14 @@ describe('a retry of a save only Postgres has a receipt for', () => {
     return first;
   }
 
-  async function thenAfterPostgresIsBack(runId: string, key: string, first: Answer) {
+  /** Postgres goes down: the retry is asked to try again; Postgres comes back: the retry gets the first answer. */
+  async function retryAcrossPostgresOutage(runId: string, key: string, first: Answer) {
+    await engines!.faults.stopPostgresImmediate();
+    await seenDown('durable');
+    const retry = await retried(runId, key);
+    expect(retry.status).toBe(503);
+    expect(retry.body).toMatchObject({ error: 'unavailable', tier: 'durable', retryable: true });
+
     await engines!.faults.startPostgres();
     await inUse('durable');
     const again = await retried(runId, key);
@@ -214,13 +221,7 @@ describe('a retry of a save only Postgres has a receipt for', () => {
     const key = `k-${runId}`;
     const first = await firstAttemptThroughPostgres(runId, key);
     await hotHolds(runId, 2);
-    await engines!.faults.stopPostgresImmediate();
-    await seenDown('durable');
-
-    const retry = await retried(runId, key);
-    expect(retry.status).toBe(503);
-    expect(retry.body).toMatchObject({ error: 'unavailable', tier: 'durable', retryable: true });
-    await thenAfterPostgresIsBack(runId, key, first);
+    await retryAcrossPostgresOutage(runId, key, first);
   }, 60_000);
 
   it('Redis was brought up to date by a load: the retry conflicts there, Postgres is down', async () => {
@@ -231,12 +232,6 @@ describe('a retry of a save only Postgres has a receipt for', () => {
     // idempotency receipt (that lives where the save landed).
     expect((await head(runId)).body).toMatchObject({ version: 3, servedBy: 'durable' });
     await hotHolds(runId, 3);
-    await engines!.faults.stopPostgresImmediate();
-    await seenDown('durable');
-
-    const retry = await retried(runId, key);
-    expect(retry.status).toBe(503);
-    expect(retry.body).toMatchObject({ error: 'unavailable', tier: 'durable', retryable: true });
-    await thenAfterPostgresIsBack(runId, key, first);
+    await retryAcrossPostgresOutage(runId, key, first);
   }, 60_000);
 });

@@ -60,12 +60,7 @@ export async function startRealEngines(options: RealEnginesOptions = {}): Promis
     hot,
     durable,
     ...(archive && { archive }),
-    env: {
-      UPSTASH_REDIS_REST_URL: url,
-      UPSTASH_REDIS_REST_TOKEN: token,
-      DATABASE_URL: database.url,
-      NEON_LOCAL_PROXY: localProxy,
-    },
+    env: productionEnv(url, token, database.url, localProxy),
     async withHotTierDown(work) {
       await bridge?.close();
       bridge = null;
@@ -81,6 +76,16 @@ export async function startRealEngines(options: RealEnginesOptions = {}): Promis
       await database.close();
       if (archiveDir) await rm(archiveDir, { recursive: true, force: true });
     },
+  };
+}
+
+/** The variables a Strata process would be configured with to reach these engines. */
+function productionEnv(upstashUrl: string, upstashToken: string, databaseUrl: string, localProxy: string) {
+  return {
+    UPSTASH_REDIS_REST_URL: upstashUrl,
+    UPSTASH_REDIS_REST_TOKEN: upstashToken,
+    DATABASE_URL: databaseUrl,
+    NEON_LOCAL_PROXY: localProxy,
   };
 }
 
@@ -105,12 +110,7 @@ async function startWithChildBridges(options: RealEnginesOptions): Promise<RealE
       hot,
       durable,
       ...(archive && { archive }),
-      env: {
-        UPSTASH_REDIS_REST_URL: url,
-        UPSTASH_REDIS_REST_TOKEN: token,
-        DATABASE_URL: database.url,
-        NEON_LOCAL_PROXY: localProxy,
-      },
+      env: productionEnv(url, token, database.url, localProxy),
       withHotTierDown() {
         throw new Error('withHotTierDown needs the bridges in process');
       },

@@ -1,12 +1,13 @@
 /** The parts the chaos flows share: a population of agents, the settle-and-verify phase, the summary line. */
 import { writeFileSync } from 'node:fs';
+import { expect } from 'vitest';
 import type { ConsistencyReport } from '../../../lib/lifecycle/consistency.ts';
 import type { DrainReport } from '../../../lib/lifecycle/drain-fallback.ts';
 import type { OutboxReport } from '../../../lib/lifecycle/drain-outbox.ts';
 import type { AgentSpec, Ledger } from './agents.ts';
 import { type FaultRecord, onlyRedisDown } from './chaos-driver.ts';
 import type { FaultyEngines } from './faulty-engines.ts';
-import { type Verification, verifyLedger } from './verify.ts';
+import { describeViolations, type Verification, verifyLedger } from './verify.ts';
 
 export interface Population {
   readonly agents: readonly AgentSpec[];
@@ -213,4 +214,31 @@ export function headsBehindAcks(ledger: Ledger, heads: ReadonlyMap<string, numbe
   return [...highest]
     .filter(([runId, version]) => (heads.get(runId) ?? -1) < version)
     .map(([runId, version]) => `${runId}: head ${heads.get(runId) ?? 'unreadable'}, acked v${version}`);
+}
+
+/**
+ * What every chaos flow must show once healed and drained: the proxy contained nothing, no agent saw an
+ * anomaly, no CRITICAL save failed while only Redis was down, and no acknowledged save was lost, went
+ * backwards or was duplicated.
+ */
+export function expectZeroLoss(
+  engines: FaultyEngines,
+  ledger: Ledger,
+  redisOnly: ReturnType<typeof criticalWhileOnlyRedisDown>,
+  settled: Settled,
+): void {
+  const { verification: v } = settled;
+  expect(engines.infraErrors, 'errors raised by the local Neon proxy outside any request').toEqual([]);
+  expect(ledger.anomalies, ledger.anomalies.slice(0, 5).join('\n')).toEqual([]);
+  expect(
+    redisOnly.failed5xx.map((f) => `${f.runId} ${f.status} ${f.detail}`),
+    'CRITICAL saves must not fail while only Redis is down',
+  ).toEqual([]);
+  expect(v.violations.length, describeViolations(v.violations)).toBe(0);
+  expect(settled.leftInSpool, 'spooled writes the drain could not replay').toEqual([]);
+  expect({ lost: v.lost, regressed: v.regressed, duplicated: v.duplicated }).toEqual({
+    lost: 0,
+    regressed: 0,
+    duplicated: 0,
+  });
 }
