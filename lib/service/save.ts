@@ -110,9 +110,9 @@ export async function writeVersion(
   }
   if (outcome.status === 'conflict' && outcome.currentVersion < write.expectedVersion) {
     // The hot copy is behind the version the writer saw: it missed saves made while it was down. If Postgres
-    // holds that version, it arbitrates this save and the hot copy is replaced.
-    const run = await deps.durable.getRun(key);
-    if (run?.durableVersion === write.expectedVersion) return writeWithoutHot(deps, pending);
+    // holds that version, or the fallback spool does (saved while both were away, not drained yet), Postgres
+    // arbitrates this save — after committing the spooled versions — and the hot copy is replaced.
+    if (await baseIsBeyondHot(deps, key, write.expectedVersion)) return writeWithoutHot(deps, pending);
   }
   if (outcome.status === 'conflict' && idempotency) {
     // A retry whose first attempt went through Postgres while Redis was away left its receipt there only:
@@ -135,6 +135,15 @@ export async function writeVersion(
     return receipt;
   }
   return commitAfterHot(deps, pending);
+}
+
+/** Whether the writer's base version, missing from the hot copy, is held by Postgres or the fallback spool. */
+async function baseIsBeyondHot(deps: ServiceDeps, key: RunKey, base: number): Promise<boolean> {
+  const run = await deps.durable.getRun(key);
+  const durableHead = run?.durableVersion ?? 0;
+  if (durableHead === base) return true;
+  if (durableHead > base || !deps.fallback) return false;
+  return (await deps.fallback.loadVersion(key, base)) !== null;
 }
 
 function settleHotOutcome(outcome: HotSaveOutcome, write: VersionWrite): SaveReceipt | null {

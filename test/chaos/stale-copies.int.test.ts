@@ -148,6 +148,34 @@ describe('a head is never served from a copy that missed acknowledged versions',
     expect((await head(runId)).body).toMatchObject({ version: 4, hash: four.body.hash });
   }, 60_000);
 
+  it('both were down and saves were spooled, Redis kept its older copy, then both came back', async () => {
+    const e = engines!;
+    const runId = `stale-hot-spool-${++run}`;
+    await save(runId, 0, 'one');
+    await save(runId, 1, 'two');
+    await hotHolds(runId, 2);
+    e.faults.cutRedis();
+    await e.faults.stopPostgresImmediate();
+    await Promise.all([seenDown('hot'), seenDown('durable')]);
+    expect((await save(runId, 2, 'three')).body).toMatchObject({ version: 3, durability: 'spooled' });
+    expect((await save(runId, 3, 'four')).body).toMatchObject({ version: 4, durability: 'spooled' });
+    await e.faults.restoreRedis();
+    await e.faults.startPostgres();
+    await Promise.all([inUse('hot'), inUse('durable')]);
+    await hotHolds(runId, 2);
+
+    // The writer builds on its acknowledged version 4. Redis only knows 2, Postgres 2, the spool 3 and 4: the
+    // spool's versions are committed first and the save lands on them, rather than a 409 naming version 2.
+    const five = await save(runId, 4, 'five');
+    expect(five.status).toBe(200);
+    expect(five.body).toMatchObject({ version: 5, durability: 'durable' });
+    expect((await head(runId)).body).toMatchObject({ version: 5, hash: five.body.hash });
+    // A writer that really is behind still gets the honest 409.
+    const behind = await save(runId, 3, 'four, again');
+    expect(behind.status).toBe(409);
+    expect(behind.body.currentVersion).toBe(5);
+  }, 60_000);
+
   it('Postgres got ahead of the spool, then both went down', async () => {
     const e = engines!;
     const runId = `stale-spool-${++run}`;
