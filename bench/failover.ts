@@ -1,5 +1,5 @@
 /**
- * Failover timings: under a steady load of ~50 agents on throwaway Redis and Postgres servers (the faulty
+ * Failover timings: under a steady load of ~25 agents on throwaway Redis and Postgres servers (the faulty
  * engines of the chaos tests), how long after a server is killed the next tier serves, and how long after it
  * is back its own tier serves again. Each transition is measured by a probe agent that works through it:
  *   Redis killed (kill -9)    → first load answered `servedBy: "durable"` (Postgres took over)
@@ -86,7 +86,7 @@ async function untilOk(call: () => Promise<unknown>, from: number, timeoutMs = 1
 
 export async function benchFailover(options: { repeats?: number; agents?: number } = {}): Promise<void> {
   const repeats = options.repeats ?? 3;
-  const agentCount = options.agents ?? 50;
+  const agentCount = options.agents ?? 25;
   const engines = await startFaultyEngines();
   let stopped = false;
   const running: Array<Promise<unknown>> = [];
@@ -99,6 +99,7 @@ export async function benchFailover(options: { repeats?: number; agents?: number
     const common = { baseUrl: engines.baseUrl, stopped: () => stopped, hardDeadline };
 
     const load = new Ledger();
+    const loadStarted = performance.now();
     running.push(
       runAgents(
         Array.from({ length: agentCount }, (_, i) => ({
@@ -191,7 +192,8 @@ export async function benchFailover(options: { repeats?: number; agents?: number
         `(worst ${Number.isFinite(worst) ? `${worst.toFixed(0)} ms` : 'timeout'})`,
     );
     console.log(
-      `  background load: ${load.acks.length} saves acknowledged (hot ${load.count('hot')}, durable ` +
+      `  background load: ${load.acks.length} saves acknowledged in ${((performance.now() - loadStarted) / 1000).toFixed(0)} s ` +
+        `(hot ${load.count('hot')}, durable ` +
         `${load.count('durable')}, spooled ${load.count('spooled')}), ${load.conflicts} 409s, ` +
         `${load.statusCount(503)} 503s`,
     );

@@ -1,4 +1,4 @@
-/** The typed errors of Strata. They are mapped to HTTP in exactly one place: functions/shared/http-errors.ts. */
+/** The typed errors of Strata. They are mapped to HTTP in exactly one place: lib/http/errors.ts. */
 
 export type TierName = 'hot' | 'durable' | 'archive' | 'fallback';
 
@@ -11,6 +11,17 @@ export class TierUnavailable extends Error {
     options?: { cause?: unknown },
   ) {
     super(`${tier} tier unavailable: ${message}`, options);
+  }
+}
+
+/**
+ * The save builds on versions that wait in the fallback spool; a request replays a bounded number of them into
+ * Postgres and asks to be retried for the rest (each retry makes progress; the drain does the same). Retryable.
+ */
+export class SpoolBacklog extends Error {
+  override readonly name = 'SpoolBacklog';
+  constructor(readonly remaining: number) {
+    super(`${remaining} spooled versions of this run are still being replayed into the durable tier`);
   }
 }
 

@@ -79,6 +79,10 @@ export function openApiDocument(): Record<string, unknown> {
             '422': errorResponse('idempotency_key_reused'),
             '428': errorResponse('precondition_required: name the version this save builds on'),
             ...common,
+            '503': errorResponse(
+              'unavailable (a tier could not store it), or spool_backlog (its base waits in the fallback spool ' +
+                'and is being replayed); nothing was acknowledged, retry',
+            ),
           },
         },
         get: {

@@ -7,6 +7,7 @@ import {
   NotFound,
   PatchTestFailed,
   PreconditionRequired,
+  SpoolBacklog,
   TierUnavailable,
   TooLarge,
   Unauthorized,
@@ -56,6 +57,15 @@ export function errorReply(error: unknown, log: Logger): Reply {
       {
         'retry-after': '1',
       },
+    );
+  }
+  if (error instanceof SpoolBacklog) {
+    return reply(
+      503,
+      'spool_backlog',
+      `${error.message}; nothing was acknowledged, retry`,
+      { remaining: error.remaining, retryable: true },
+      { 'retry-after': '1' },
     );
   }
   log.error({ err: error }, 'unexpected error');

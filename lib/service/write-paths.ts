@@ -6,7 +6,7 @@
  * - hot and durable down: the fallback store, checked against its own newest spooled version ("spooled").
  * Never a 2xx for a version that is not stored.
  */
-import { IdempotencyMismatch, TierUnavailable, VersionConflict } from '../errors.ts';
+import { IdempotencyMismatch, SpoolBacklog, TierUnavailable, VersionConflict } from '../errors.ts';
 import type { RunFields } from '../tiers/durable/port.ts';
 import type { IdempotencyWrite, RunKey, SaveReceipt, StoredVersion } from '../tiers/types.ts';
 import type { ServiceDeps } from './deps.ts';
@@ -135,7 +135,11 @@ export async function writeWithoutHot(deps: ServiceDeps, pending: PendingWrite):
     if (committed.status === 'conflict' && committed.currentVersion < record.version - 1) {
       // The versions in between may sit in the fallback spool (saved while Postgres was down): replay them
       // now rather than make the writer wait for the drain, then try once more.
-      if (await replaySpooled(deps, write, committed.currentVersion)) committed = await commit();
+      const replay = await replaySpooled(deps, write, committed.currentVersion);
+      if (replay === 'partial') {
+        throw new SpoolBacklog(record.version - 1 - committed.currentVersion - MAX_INLINE_REPLAY);
+      }
+      if (replay === 'complete') committed = await commit();
     }
     switch (committed.status) {
       case 'committed':
@@ -190,15 +194,33 @@ function requireFallback(deps: ServiceDeps) {
   return deps.fallback;
 }
 
-/** Commits the spooled versions after `durableHead` up to the writer's base; true if all of them were there. */
-async function replaySpooled(deps: ServiceDeps, write: PendingWrite, durableHead: number): Promise<boolean> {
-  if (!deps.fallback) return false;
-  for (let version = durableHead + 1; version < write.record.version; version++) {
+/**
+ * A save replays at most this many spooled versions before its own commit, so no request waits on a long
+ * backlog (an outage of minutes can spool hundreds of versions of one run); it asks to be retried instead.
+ */
+const MAX_INLINE_REPLAY = 16;
+
+/**
+ * Commits the spooled versions after `durableHead` towards the writer's base: 'complete' when all of them were
+ * there, 'partial' when the base is spooled but more than MAX_INLINE_REPLAY versions away (the first ones
+ * were committed), 'missing' when the spool lacks one (the save is then simply in conflict).
+ */
+async function replaySpooled(
+  deps: ServiceDeps,
+  write: PendingWrite,
+  durableHead: number,
+): Promise<'complete' | 'partial' | 'missing'> {
+  if (!deps.fallback) return 'missing';
+  const base = write.record.version - 1;
+  const last = Math.min(base, durableHead + MAX_INLINE_REPLAY);
+  // A long replay is only worth starting for a base the spool really holds.
+  if (last < base && !(await deps.fallback.loadVersion(write.key, base))) return 'missing';
+  for (let version = durableHead + 1; version <= last; version++) {
     const spooled = await deps.fallback.loadVersion(write.key, version);
-    if (!spooled) return false;
+    if (!spooled) return 'missing';
     // The drain later finds each one committed (same hash) and removes it from the spool.
     const outcome = await deps.durable.commit(write.key, spooled, { run: write.fields });
-    if (outcome.status !== 'committed') return false;
+    if (outcome.status !== 'committed') return 'missing';
   }
-  return true;
+  return last === base ? 'complete' : 'partial';
 }

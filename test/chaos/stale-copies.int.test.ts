@@ -176,6 +176,33 @@ describe('a head is never served from a copy that missed acknowledged versions',
     expect(behind.body.currentVersion).toBe(5);
   }, 60_000);
 
+  it('a long spool is replayed a bounded slice per save: the writer is asked to retry, never refused', async () => {
+    const e = engines!;
+    const runId = `stale-long-spool-${++run}`;
+    await save(runId, 0, 'one');
+    await hotHolds(runId, 1);
+    e.faults.cutRedis();
+    await e.faults.stopPostgresImmediate();
+    await Promise.all([seenDown('hot'), seenDown('durable')]);
+    // 40 versions spooled while both were away: more than one save replays (16).
+    for (let v = 1; v <= 40; v++) expect((await save(runId, v, `step ${v}`)).body.durability).toBe('spooled');
+    await e.faults.restoreRedis();
+    await e.faults.startPostgres();
+    await Promise.all([inUse('hot'), inUse('durable')]);
+
+    const answers: Answer[] = [];
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const answer = await save(runId, 41, 'after the outage');
+      answers.push(answer);
+      if (answer.status !== 503) break;
+      expect(answer.body).toMatchObject({ error: 'spool_backlog', retryable: true });
+    }
+    // Two slices of 16 leave 8 versions: the third attempt replays them and lands.
+    expect(answers.map((a) => a.status)).toEqual([503, 503, 200]);
+    expect(answers.at(-1)!.body).toMatchObject({ version: 42, durability: 'durable' });
+    expect((await call('GET', `/v1/runs/${runId}/state?version=20`)).body.servedBy).toBe('durable');
+  }, 60_000);
+
   it('Postgres got ahead of the spool, then both went down', async () => {
     const e = engines!;
     const runId = `stale-spool-${++run}`;
