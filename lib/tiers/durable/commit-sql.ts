@@ -6,6 +6,13 @@
  * commits of the same run whose snapshots overlap collide on that row, and REPEATABLE READ makes the later
  * one fail with 40001 instead of acting on a stale snapshot. The caller retries; the retry reads the new
  * snapshot and answers from it (usually 'conflict' or 'replayed', writing nothing).
+ *
+ * `notAfter`: the moment the caller stops waiting. A statement that reaches Postgres later — held by a
+ * stalled connection or a queue in front of it, then delivered — writes nothing. Without it, a commit the
+ * caller had given up on could land seconds later, after the system moved on: the outbox drain resurrected
+ * a hot-only version that Redis had lost, over a version a writer had since been acknowledged for
+ * (GOLDEN_HIGH_CONCURRENCY_FLOW). Postgres' clock is compared to the caller's: NTP keeps them within
+ * milliseconds, against timeouts of a second.
  */
 import { type SQL, sql } from 'drizzle-orm';
 import type { RunKey, SaveReceipt, StoredVersion } from '../types.ts';
@@ -18,7 +25,13 @@ export const RETRYABLE_CODES: ReadonlySet<string> = new Set([
   '23505', // unique_violation: a concurrent insert won a key we checked as free
 ]);
 
-export function commitStatement(key: RunKey, record: StoredVersion, options: CommitOptions): SQL {
+export function commitStatement(
+  key: RunKey,
+  record: StoredVersion,
+  options: CommitOptions,
+  notAfter?: number,
+): SQL {
+  const late = sql`(${notAfter === undefined ? null : new Date(notAfter).toISOString()}::timestamptz <= clock_timestamp())`;
   const t = sql`${key.tenantId}::text`;
   const r = sql`${key.runId}::text`;
   const v = sql`${record.version}::bigint`;
@@ -52,7 +65,7 @@ export function commitStatement(key: RunKey, record: StoredVersion, options: Com
     ), existing AS (
       SELECT hash FROM checkpoints WHERE tenant_id = ${t} AND run_id = ${r} AND version = ${v}
     ), gate AS (
-      SELECT WHERE NOT EXISTS (SELECT FROM prior) AND NOT EXISTS (SELECT FROM existing)
+      SELECT WHERE NOT EXISTS (SELECT FROM prior) AND NOT EXISTS (SELECT FROM existing) AND ${late} IS NOT TRUE
         AND (${head} IS NULL OR (coalesce((SELECT durable_version FROM head), 0) = ${head} AND ${v} > ${head}))
     ), run AS (
       INSERT INTO runs AS r (tenant_id, run_id, agent_name, parent_run_id, thread_id, user_id, status,
@@ -75,6 +88,7 @@ export function commitStatement(key: RunKey, record: StoredVersion, options: Com
       FROM run
     )${receipt}
     SELECT (SELECT count(*) FROM run)::int AS written,
+           ${late} IS TRUE AS too_late,
            (SELECT durable_version FROM head)::float8 AS head,
            (SELECT hash FROM existing) AS existing_hash,
            (SELECT fingerprint FROM prior) AS prior_fingerprint,
@@ -89,6 +103,9 @@ export function commitOutcome(
 ): DurableCommitOutcome {
   if (!row) throw new Error('commit statement returned no row');
   if (row.written === 1) return { status: 'committed' };
+  // Nobody is waiting for this answer any more (the caller timed out): it only must not have written.
+  if (row.too_late === true)
+    throw new Error('the commit reached Postgres after its deadline; nothing was written');
   const currentVersion = typeof row.head === 'number' ? row.head : 0;
   if (typeof row.prior_fingerprint === 'string') {
     if (row.prior_fingerprint !== options.idempotency?.fingerprint) return { status: 'idempotency_mismatch' };

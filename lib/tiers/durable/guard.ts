@@ -1,7 +1,11 @@
 /** Every durable call runs under a deadline, and whatever the driver throws becomes TierUnavailable. */
 import { InvalidRequest, NotFound, TierUnavailable } from '../../errors.ts';
 
-export type Guard = <T>(operation: string, call: () => Promise<T>) => Promise<T>;
+/**
+ * `deadline` (epoch ms) is when the caller stops waiting, for a statement that must not take effect after it
+ * (see commit-sql.ts); undefined without a timeout.
+ */
+export type Guard = <T>(operation: string, call: (deadline: number | undefined) => Promise<T>) => Promise<T>;
 
 /** `timeoutMs` undefined: no deadline (the embedded database cannot hang on a network). */
 export function createGuard(timeoutMs: number | undefined): Guard {
@@ -15,7 +19,10 @@ export function createGuard(timeoutMs: number | undefined): Guard {
       );
     });
     try {
-      return await Promise.race([call(), deadline]);
+      return await Promise.race([
+        call(timeoutMs === undefined ? undefined : Date.now() + timeoutMs),
+        deadline,
+      ]);
     } catch (error) {
       // Our own answers about the request pass through; anything else came from the database or the network.
       if (error instanceof TierUnavailable || error instanceof InvalidRequest || error instanceof NotFound)

@@ -33,10 +33,10 @@ export function createSqlStore(driver: StoreDriver, guard: Guard): DurableTier &
 
   return {
     commit: (key, record, options) =>
-      guard('commit', async () => {
+      guard('commit', async (deadline) => {
         for (let attempt = 1; ; attempt++) {
           try {
-            const rows = await driver.repeatableRead(commitStatement(key, record, options));
+            const rows = await driver.repeatableRead(commitStatement(key, record, options, deadline));
             return commitOutcome(rows[0], record, options);
           } catch (error) {
             const code = pgErrorCode(error);
