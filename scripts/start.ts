@@ -15,6 +15,10 @@ import { startLocalSchedules } from '../lib/runtime/local-schedules.ts';
 import { stateApiDeps } from '../lib/runtime/state-api.ts';
 import { openTiers } from '../lib/runtime/tiers.ts';
 
+// Express (inside functions-framework) answers a body it cannot parse itself, before Strata sees it; outside
+// "production" that answer carries a stack trace. Cloud Functions runs with NODE_ENV=production; so does this.
+process.env.NODE_ENV ??= 'production';
+
 const config = loadConfig();
 const log = createLogger(config.logLevel);
 await mkdir(config.dataDir, { recursive: true });
