@@ -51,16 +51,10 @@ export async function startRealEngines(options: RealEnginesOptions = {}): Promis
   let bridge: UpstashBridge | null = await startUpstashBridge({ port: bridgePort });
   const token = bridge.token;
   const url = bridge.url;
-  // retry: false — a failed call must surface at once so failover can be observed, not after 5 retries.
-  const hot = createUpstashHotTier({ url, token, retry: false, timeoutMs: options.hotTimeoutMs ?? 2_000 });
-  const durable = createNeonDurableTier({ connectionString: database.url, localProxy });
-  const { archive, archiveDir } = await openArchive(options);
+  const clients = await openClients(options, { url, token, databaseUrl: database.url, localProxy });
 
   return {
-    hot,
-    durable,
-    ...(archive && { archive }),
-    env: productionEnv(url, token, database.url, localProxy),
+    ...clients.tiers,
     async withHotTierDown(work) {
       await bridge?.close();
       bridge = null;
@@ -71,30 +65,50 @@ export async function startRealEngines(options: RealEnginesOptions = {}): Promis
       }
     },
     async close() {
-      await Promise.allSettled([hot.close(), durable.close(), archive?.close()]);
+      await clients.close();
       await bridge?.close();
       await database.close();
-      if (archiveDir) await rm(archiveDir, { recursive: true, force: true });
     },
   };
 }
 
-/** The variables a Strata process would be configured with to reach these engines. */
-function productionEnv(upstashUrl: string, upstashToken: string, databaseUrl: string, localProxy: string) {
-  return {
-    UPSTASH_REDIS_REST_URL: upstashUrl,
-    UPSTASH_REDIS_REST_TOKEN: upstashToken,
-    DATABASE_URL: databaseUrl,
-    NEON_LOCAL_PROXY: localProxy,
-  };
+interface Endpoints {
+  readonly url: string;
+  readonly token: string;
+  readonly databaseUrl: string;
+  readonly localProxy: string;
 }
 
-async function openArchive(options: RealEnginesOptions) {
-  if (!options.archive) return { archive: undefined, archiveDir: null };
-  const archiveDir = await mkdtemp(join(tmpdir(), 'strata-chdb-'));
-  const chdb = { url: 'http://chdb.local', fetch: createChdbFetch({ dataDir: archiveDir }) };
-  await migrateClickHouseArchive(chdb);
-  return { archive: createClickHouseArchiveTier(chdb), archiveDir };
+/** The production clients over the given bridges (and chDB when asked), and the variables that reach them. */
+async function openClients(options: RealEnginesOptions, at: Endpoints) {
+  const { url, token, databaseUrl, localProxy } = at;
+  // retry: false — a failed call must surface at once so failover can be observed, not after 5 retries.
+  const hot = createUpstashHotTier({ url, token, retry: false, timeoutMs: options.hotTimeoutMs ?? 2_000 });
+  const durable = createNeonDurableTier({ connectionString: databaseUrl, localProxy });
+  const archiveDir = options.archive ? await mkdtemp(join(tmpdir(), 'strata-chdb-')) : null;
+  let archive: ArchiveTier | undefined;
+  if (archiveDir) {
+    const chdb = { url: 'http://chdb.local', fetch: createChdbFetch({ dataDir: archiveDir }) };
+    await migrateClickHouseArchive(chdb);
+    archive = createClickHouseArchiveTier(chdb);
+  }
+  return {
+    tiers: {
+      hot,
+      durable,
+      ...(archive && { archive }),
+      env: {
+        UPSTASH_REDIS_REST_URL: url,
+        UPSTASH_REDIS_REST_TOKEN: token,
+        DATABASE_URL: databaseUrl,
+        NEON_LOCAL_PROXY: localProxy,
+      },
+    },
+    async close() {
+      await Promise.allSettled([hot.close(), durable.close(), archive?.close()]);
+      if (archiveDir) await rm(archiveDir, { recursive: true, force: true });
+    },
+  };
 }
 
 async function startWithChildBridges(options: RealEnginesOptions): Promise<RealEngines> {
@@ -103,22 +117,16 @@ async function startWithChildBridges(options: RealEnginesOptions): Promise<RealE
   try {
     const { localProxy, upstashUrl: url, upstashToken: token } = bridges;
     await migrateNeon({ connectionString: database.url, localProxy });
-    const hot = createUpstashHotTier({ url, token, retry: false, timeoutMs: options.hotTimeoutMs ?? 2_000 });
-    const durable = createNeonDurableTier({ connectionString: database.url, localProxy });
-    const { archive, archiveDir } = await openArchive(options);
+    const clients = await openClients(options, { url, token, databaseUrl: database.url, localProxy });
     return {
-      hot,
-      durable,
-      ...(archive && { archive }),
-      env: productionEnv(url, token, database.url, localProxy),
+      ...clients.tiers,
       withHotTierDown() {
         throw new Error('withHotTierDown needs the bridges in process');
       },
       async close() {
-        await Promise.allSettled([hot.close(), durable.close(), archive?.close()]);
+        await clients.close();
         await bridges.close();
         await database.drop();
-        if (archiveDir) await rm(archiveDir, { recursive: true, force: true });
       },
     };
   } catch (error) {
