@@ -88,6 +88,23 @@ const seenDown = (tier: 'hot' | 'durable') =>
     return engines!.tiers.breakers[tier]?.state() === 'open';
   });
 
+/**
+ * Versions 1 and 2 everywhere; then Redis cut (keeping its copy of 2) and Postgres stopped, and versions 3 and
+ * 4 saved: both spooled. Answers version 4's save.
+ */
+async function twoSpooledWhileBothDown(runId: string): Promise<Answer> {
+  await save(runId, 0, 'one');
+  await save(runId, 1, 'two');
+  await hotHolds(runId, 2);
+  engines!.faults.cutRedis();
+  await engines!.faults.stopPostgresImmediate();
+  await Promise.all([seenDown('hot'), seenDown('durable')]);
+  expect((await save(runId, 2, 'three')).body).toMatchObject({ version: 3, durability: 'spooled' });
+  const four = await save(runId, 3, 'four');
+  expect(four.body).toMatchObject({ version: 4, durability: 'spooled' });
+  return four;
+}
+
 /** A head that is older than `acked` must not be served: a 503 is the honest answer. */
 function expectNotBehind(answer: Answer, acked: number) {
   if (answer.status === 200) expect(answer.body.version).toBeGreaterThanOrEqual(acked);
@@ -128,15 +145,7 @@ describe('a head is never served from a copy that missed acknowledged versions',
   it('both were down and saves were spooled, then Redis came back stale', async () => {
     const e = engines!;
     const runId = `stale-hot-${++run}`;
-    await save(runId, 0, 'one');
-    await save(runId, 1, 'two');
-    await hotHolds(runId, 2);
-    e.faults.cutRedis();
-    await e.faults.stopPostgresImmediate();
-    await Promise.all([seenDown('hot'), seenDown('durable')]);
-    expect((await save(runId, 2, 'three')).body).toMatchObject({ version: 3, durability: 'spooled' });
-    const four = await save(runId, 3, 'four');
-    expect(four.body).toMatchObject({ version: 4, durability: 'spooled' });
+    const four = await twoSpooledWhileBothDown(runId);
     await e.faults.restoreRedis();
     await inUse('hot');
     await hotHolds(runId, 2);
@@ -151,14 +160,7 @@ describe('a head is never served from a copy that missed acknowledged versions',
   it('both were down and saves were spooled, Redis kept its older copy, then both came back', async () => {
     const e = engines!;
     const runId = `stale-hot-spool-${++run}`;
-    await save(runId, 0, 'one');
-    await save(runId, 1, 'two');
-    await hotHolds(runId, 2);
-    e.faults.cutRedis();
-    await e.faults.stopPostgresImmediate();
-    await Promise.all([seenDown('hot'), seenDown('durable')]);
-    expect((await save(runId, 2, 'three')).body).toMatchObject({ version: 3, durability: 'spooled' });
-    expect((await save(runId, 3, 'four')).body).toMatchObject({ version: 4, durability: 'spooled' });
+    await twoSpooledWhileBothDown(runId);
     await e.faults.restoreRedis();
     await e.faults.startPostgres();
     await Promise.all([inUse('hot'), inUse('durable')]);
