@@ -10,9 +10,7 @@ console.log(`Strata benchmarks — node ${process.version}, ${new Date().toISOSt
 const only = process.env.BENCH_ONLY;
 if (!only || only === 'core') await benchCore({ iterations });
 if (!only || only === 'archive') await benchArchive();
-// 25 agents offer ~120 req/s, about half of what this 2-core host serves (the load run below): a failover is
-// timed under load, not behind a saturated queue.
-if (!only || only === 'failover') await benchFailover({ repeats: 3, agents: 25 });
+if (!only || only === 'failover') await benchFailover({ repeats: 3 });
 if (!only || only === 'load') {
   const think = (process.env.LOAD_THINK_MS ?? '5,25').split(',').map(Number);
   await benchLoad({
