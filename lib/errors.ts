@@ -98,3 +98,40 @@ export class PatchTestFailed extends Error {
 export class Forbidden extends Error {
   override readonly name = 'Forbidden';
 }
+
+/** The body is not JSON in UTF-8 (another Content-Type, a charset or a Content-Encoding this API does not take). */
+export class UnsupportedMediaType extends Error {
+  override readonly name = 'UnsupportedMediaType';
+}
+
+/** What `complete` recorded for a run: its final outcome, fixed once recorded. */
+export interface RecordedCompletion {
+  readonly status: 'completed' | 'failed';
+  readonly completedAt: number;
+  readonly model: string | null;
+  readonly inputTokens: number;
+  readonly outputTokens: number;
+  readonly costUsd: number;
+}
+
+/** The run was completed: its state is final, so a save or a restore is refused. */
+export class RunCompleted extends Error {
+  override readonly name = 'RunCompleted';
+  constructor(
+    readonly runId: string,
+    readonly recorded: RecordedCompletion | null,
+  ) {
+    super(`run "${runId}" was completed${recorded ? ` (${recorded.status})` : ''}: it takes no more saves`);
+  }
+}
+
+/** `complete` was called again with another outcome than the one recorded first. */
+export class CompletionConflict extends Error {
+  override readonly name = 'CompletionConflict';
+  constructor(
+    readonly runId: string,
+    readonly recorded: RecordedCompletion,
+  ) {
+    super(`run "${runId}" was already completed with another outcome; the first one stands`);
+  }
+}

@@ -57,3 +57,9 @@ export function mustBeDurable(plan: PlanPolicy, checkpoint: CheckpointType, vers
   if (plan.durableCritical && checkpoint !== 'AUTO') return true;
   return plan.durableEveryVersions !== null && version % plan.durableEveryVersions === 0;
 }
+
+/**
+ * How long the hot tier keeps a completed (or abandoned) run's seal: longer than any plan's hot TTL, so no hot
+ * copy of the run outlives it; after that a save finds no hot head and the durable index refuses it.
+ */
+export const SEAL_TTL_SECONDS = Math.max(...Object.values(PLANS).map((plan) => plan.hotTtlSeconds)) + 86_400;

@@ -78,10 +78,12 @@ export async function postRestore(request: ApiRequest, deps: StateApiDeps, param
   const caller = await callerOf(request, deps);
   const runId = readRunId(params);
   const body = readBody(request, RestoreRequestSchema, deps.limits);
+  const ifMatch = readIfMatch(request);
   const idempotencyKey = readIdempotencyKey(request);
   const receipt = await deps.service.restore(caller, {
     runId,
     request: body,
+    ...(ifMatch !== undefined && { ifMatch }),
     ...(idempotencyKey !== undefined && { idempotencyKey }),
   });
   return { status: 200, body: { ...receipt, restoredFrom: body.version }, headers: etag(receipt.version) };

@@ -1,5 +1,10 @@
-/** The one place where errors become HTTP: a stable `error` code, a message for people, and useful fields. */
+/**
+ * The one place where errors become HTTP: a stable `error` code (lib/http/error-codes.ts lists them all), a
+ * message for people, the request id, and useful fields. Messages never carry a tier's own error text (it can
+ * quote stored data): that goes to the log line, which carries the same request id.
+ */
 import {
+  CompletionConflict,
   Forbidden,
   IdempotencyMismatch,
   InvalidRequest,
@@ -7,67 +12,70 @@ import {
   NotFound,
   PatchTestFailed,
   PreconditionRequired,
+  RunCompleted,
   SpoolBacklog,
   TierUnavailable,
   TooLarge,
   Unauthorized,
+  UnsupportedMediaType,
   VersionConflict,
 } from '../errors.ts';
 import type { Logger } from '../observability/logger.ts';
+import { ERROR_CODES, type ErrorCode } from './error-codes.ts';
 import type { Reply } from './types.ts';
 
-export function errorReply(error: unknown, log: Logger): Reply {
+const RETRY = { 'retry-after': '1' };
+
+export function errorReply(error: unknown, log: Logger, requestId?: string): Reply {
   const reply = (
-    status: number,
-    code: string,
+    code: ErrorCode,
     message: string,
     extra: Record<string, unknown> = {},
     headers?: Record<string, string>,
   ): Reply => ({
-    status,
-    body: { error: code, message, ...extra },
+    status: ERROR_CODES[code].status,
+    body: { error: code, message, ...extra, ...(requestId !== undefined && { requestId }) },
     ...(headers && { headers }),
   });
-  if (error instanceof InvalidRequest) {
-    return reply(400, 'invalid_request', error.message, error.issues ? { issues: error.issues } : {});
-  }
-  if (error instanceof Unauthorized) {
-    return reply(401, 'unauthorized', error.message, {}, { 'www-authenticate': 'Bearer realm="strata"' });
-  }
-  if (error instanceof Forbidden) return reply(403, 'forbidden', error.message);
-  if (error instanceof NotFound) return reply(404, 'not_found', error.message);
+  if (error instanceof InvalidRequest)
+    return reply('invalid_request', error.message, error.issues ? { issues: error.issues } : {});
+  if (error instanceof Unauthorized)
+    return reply('unauthorized', error.message, {}, { 'www-authenticate': 'Bearer realm="strata"' });
+  if (error instanceof Forbidden) return reply('forbidden', error.message);
+  if (error instanceof NotFound) return reply('not_found', error.message);
   if (error instanceof VersionConflict) {
-    return reply(409, 'version_conflict', error.message, {
+    return reply('version_conflict', error.message, {
       currentVersion: error.currentVersion,
       expectedVersion: error.expectedVersion,
     });
   }
-  if (error instanceof PatchTestFailed) return reply(409, 'patch_test_failed', error.message);
-  if (error instanceof InvalidState) return reply(409, 'invalid_state', error.message);
-  if (error instanceof TooLarge) return reply(413, 'too_large', error.message, { limit: error.limit });
-  if (error instanceof IdempotencyMismatch) return reply(422, 'idempotency_key_reused', error.message);
-  if (error instanceof PreconditionRequired) return reply(428, 'precondition_required', error.message);
+  if (error instanceof PatchTestFailed) return reply('patch_test_failed', error.message);
+  if (error instanceof RunCompleted)
+    return reply('run_completed', error.message, { recorded: error.recorded });
+  if (error instanceof CompletionConflict)
+    return reply('completion_conflict', error.message, { recorded: error.recorded });
+  if (error instanceof InvalidState) return reply('invalid_state', error.message);
+  if (error instanceof TooLarge) return reply('too_large', error.message, { limit: error.limit });
+  if (error instanceof UnsupportedMediaType) return reply('unsupported_media_type', error.message);
+  if (error instanceof IdempotencyMismatch) return reply('idempotency_key_reused', error.message);
+  if (error instanceof PreconditionRequired) return reply('precondition_required', error.message);
   if (error instanceof TierUnavailable) {
-    log.warn({ err: error, tier: error.tier }, 'tier unavailable');
+    log.warn({ err: error, tier: error.tier, requestId }, 'tier unavailable');
     return reply(
-      503,
       'unavailable',
-      `${error.message}; nothing was acknowledged, retry`,
+      `the ${error.tier} tier is unavailable; nothing was acknowledged, retry`,
       { tier: error.tier, retryable: true },
-      {
-        'retry-after': '1',
-      },
+      RETRY,
     );
   }
   if (error instanceof SpoolBacklog) {
     return reply(
-      503,
       'spool_backlog',
       `${error.message}; nothing was acknowledged, retry`,
       { remaining: error.remaining, retryable: true },
-      { 'retry-after': '1' },
+      RETRY,
     );
   }
-  log.error({ err: error }, 'unexpected error');
-  return reply(500, 'internal', 'an unexpected error occurred; nothing was acknowledged');
+  log.error({ err: error, requestId }, 'unexpected error');
+  return reply('internal', 'an unexpected error occurred; nothing was acknowledged');
 }

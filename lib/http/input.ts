@@ -1,6 +1,6 @@
 /** Reading and validating request inputs (body, path ids, headers, query) into typed values or InvalidRequest. */
 import * as v from 'valibot';
-import { InvalidRequest } from '../errors.ts';
+import { InvalidRequest, UnsupportedMediaType } from '../errors.ts';
 import { assertDepth, parseJsonBody } from '../model/limits.ts';
 import { IdSchema } from '../model/state.ts';
 import type { ApiRequest } from './types.ts';
@@ -34,12 +34,19 @@ export function readBody<S extends v.GenericSchema>(
   limits: BodyLimits,
 ): v.InferOutput<S> {
   const contentType = request.header('content-type');
-  if (contentType !== undefined && !/^application\/(.+\+)?json\b/i.test(contentType)) {
-    throw new InvalidRequest(`send the body as application/json, not ${contentType}`);
+  if (contentType !== undefined && !isJsonInUtf8(contentType)) {
+    throw new UnsupportedMediaType('send the body as application/json in UTF-8');
   }
   const json = parseJsonBody(request.rawBody, limits.maxBodyBytes);
   assertDepth(json, limits.maxDepth + 2, 'the body');
   return parseWith(schema, json, 'the body');
+}
+
+/** `application/json` or `application/<x>+json`, with no charset or utf-8 (JSON is UTF-8: RFC 8259). */
+function isJsonInUtf8(contentType: string): boolean {
+  const [type = '', ...parameters] = contentType.split(';').map((part) => part.trim().toLowerCase());
+  if (!/^application\/([\w.-]+\+)?json$/.test(type)) return false;
+  return parameters.every((p) => !p.startsWith('charset=') || /^charset="?utf-8"?$/.test(p));
 }
 
 export function readRunId(params: Readonly<Record<string, string>>): string {

@@ -30,7 +30,8 @@ export class Router<Deps> {
       const match = route.matcher.exec(request.path);
       if (!match) continue;
       pathMatched = true;
-      if (route.method !== request.method) continue;
+      // HEAD is GET without the body (Node's server drops the body of an answer to HEAD).
+      if (route.method !== request.method && !(request.method === 'HEAD' && route.method === 'GET')) continue;
       const params: Record<string, string> = {};
       route.names.forEach((name, index) => {
         params[name] = decodeSegment(match[index + 1] ?? '');
@@ -39,6 +40,7 @@ export class Router<Deps> {
     }
     if (pathMatched) {
       const allowed = this.#routes.filter((r) => r.matcher.test(request.path)).map((r) => r.method);
+      if (allowed.includes('GET')) allowed.push('HEAD');
       return {
         status: 405,
         headers: { allow: allowed.join(', ') },

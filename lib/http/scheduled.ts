@@ -3,10 +3,12 @@
  * its report is the answer. Errors map like every other reply (503 for an unavailable tier, so Cloud
  * Scheduler's retry policy retries).
  */
+import { randomUUID } from 'node:crypto';
 import type { Request, Response } from '@google-cloud/functions-framework';
 import type { SchedulerAuth } from '../auth/scheduler-oidc.ts';
 import type { Logger } from '../observability/logger.ts';
 import { errorReply } from './errors.ts';
+import { installFrameworkErrorHandler } from './framework-errors.ts';
 import { serialiseBody } from './json.ts';
 import type { Reply } from './types.ts';
 
@@ -21,6 +23,7 @@ export function scheduledHandler<Deps, Report>(
   createContext: () => Promise<ScheduledContext<Deps>>,
   log: Logger,
 ) {
+  installFrameworkErrorHandler(log);
   let context: Promise<ScheduledContext<Deps>> | undefined;
   return async (req: Request, res: Response): Promise<void> => {
     let reply: Reply;
@@ -45,7 +48,7 @@ export function scheduledHandler<Deps, Report>(
         reply = { status: 200, body: { job: name, tookMs, report } };
       }
     } catch (error) {
-      reply = errorReply(error, log);
+      reply = errorReply(error, log, randomUUID());
     }
     res.status(reply.status);
     for (const [header, value] of Object.entries(reply.headers ?? {})) res.setHeader(header, value);

@@ -1,6 +1,8 @@
 /** The HTTP boundary in runtime-neutral terms: handlers see an ApiRequest and return a Reply, never req/res. */
 
 export interface ApiRequest {
+  /** Unique per request; error answers carry it and so does every log line about the request. */
+  readonly requestId: string;
   readonly method: string;
   /** Path without the query string, e.g. "/v1/runs/r1/state". */
   readonly path: string;

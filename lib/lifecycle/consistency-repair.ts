@@ -56,7 +56,11 @@ export function createRepairs(deps: RepairDeps): Repairs {
     },
 
     async durableFromHot(key, head) {
-      const outcome = await deps.durable.commit(key, head, { run: await fieldsOf(deps.durable, key, head) });
+      // An acknowledged hot head of a completed run (saved before it was sealed) is still owed to the durable tier.
+      const outcome = await deps.durable.commit(key, head, {
+        run: await fieldsOf(deps.durable, key, head),
+        intoCompletedRun: true,
+      });
       // 'conflict': another checkpoint holds this version; the next check sees it as hot_hash_mismatch.
       return outcome.status === 'committed';
     },

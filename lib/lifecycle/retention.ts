@@ -3,6 +3,7 @@
  * failed (so the next archive pass takes them), and long live runs lose checkpoints past retention (never
  * their newest one).
  */
+import { SEAL_TTL_SECONDS } from '../plans.ts';
 import type { RunKey } from '../tiers/types.ts';
 import { inParallel, type LifecycleDeps } from './deps.ts';
 
@@ -49,6 +50,8 @@ export async function applyRetention(
 /** An abandoned run's newest state may be in the hot tier only (AUTO saves): keep it, as `complete` would. */
 async function keepHotHead(deps: LifecycleDeps, key: RunKey): Promise<void> {
   try {
+    // Closed for good, like a completed run: the hot tier refuses later saves too.
+    await deps.hot.seal(key, SEAL_TTL_SECONDS);
     const head = await deps.hot.load(key);
     const run = head && (await deps.durable.getRun(key));
     if (!head || !run || run.durableVersion >= head.version) return;
@@ -58,7 +61,7 @@ async function keepHotHead(deps: LifecycleDeps, key: RunKey): Promise<void> {
       threadId: run.threadId,
       userId: run.userId,
     };
-    await deps.durable.commit(key, head, { run: { ...fields, status: 'failed' } });
+    await deps.durable.commit(key, head, { run: { ...fields, status: 'failed' }, intoCompletedRun: true });
   } catch (error) {
     deps.log.warn({ err: error, runId: key.runId }, 'could not keep the hot head of an abandoned run');
   }

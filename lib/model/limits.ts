@@ -1,5 +1,6 @@
 /** Limits on what a request may carry, checked before anything is stored. */
 import { InvalidRequest, TooLarge } from '../errors.ts';
+import { firstDuplicateKey } from './duplicate-keys.ts';
 
 /** Parse a JSON body within a byte limit, with errors a caller can act on. */
 export function parseJsonBody(raw: Uint8Array | string | undefined, maxBytes: number): unknown {
@@ -8,11 +9,17 @@ export function parseJsonBody(raw: Uint8Array | string | undefined, maxBytes: nu
   if (bytes > maxBytes) throw new TooLarge(`the body is ${bytes} bytes; the limit is ${maxBytes}`, maxBytes);
   const text =
     typeof raw === 'string' ? raw : Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength).toString('utf8');
+  let parsed: unknown;
   try {
-    return JSON.parse(text);
-  } catch (error) {
-    throw new InvalidRequest(`the body is not valid JSON: ${(error as Error).message}`);
+    parsed = JSON.parse(text);
+  } catch {
+    // Not the parser's message: it quotes the body.
+    throw new InvalidRequest('the body is not valid JSON');
   }
+  const duplicate = firstDuplicateKey(text);
+  if (duplicate !== null)
+    throw new InvalidRequest(`the body names the member ${JSON.stringify(duplicate)} twice in one object`);
+  return parsed;
 }
 
 /** Depth of nested arrays and objects; iterative so a hostile document cannot overflow the stack. */
@@ -40,4 +47,33 @@ export function assertStateSize(canonicalBytes: number, maxBytes: number): void 
   if (canonicalBytes > maxBytes) {
     throw new TooLarge(`the state is ${canonicalBytes} bytes; the limit is ${maxBytes}`, maxBytes);
   }
+}
+
+/**
+ * About how many bytes `value` takes as JSON text (string lengths in UTF-16 units, numbers as written), counted
+ * only up to `limit`: past it the walk stops and answers `limit + 1`, so measuring a hostile value costs no
+ * more than the budget it is measured against. Iterative, like nestingDepth.
+ */
+export function jsonSizeWithin(value: unknown, limit: number): number {
+  let size = 0;
+  const stack: unknown[] = [value];
+  while (stack.length > 0) {
+    const node = stack.pop();
+    if (typeof node === 'string') size += node.length + 2;
+    else if (typeof node === 'number' || typeof node === 'boolean') size += String(node).length;
+    else if (node === null || node === undefined) size += 4;
+    else if (Array.isArray(node)) {
+      size += 2 + node.length;
+      for (const child of node) stack.push(child);
+    } else if (typeof node === 'object') {
+      const entries = Object.entries(node);
+      size += 2 + entries.length;
+      for (const [key, child] of entries) {
+        size += key.length + 3;
+        stack.push(child);
+      }
+    }
+    if (size > limit) return limit + 1;
+  }
+  return size;
 }

@@ -9,20 +9,34 @@ export const IdSchema = v.pipe(
   v.regex(/^[A-Za-z0-9][A-Za-z0-9._:-]*$/, 'use letters, digits and . _ : - (not starting with a symbol)'),
 );
 
+/**
+ * Text the run index stores in Postgres columns (agent name, model, tags). Postgres text cannot hold U+0000,
+ * and a lone surrogate is not UTF-8 at all: both are refused here, at the boundary, instead of being refused
+ * by the database mid-save (where a data error once looked like an outage and was spooled forever).
+ * `data` has no such rule: it is stored as canonical JSON text, in which both are escapes (`\u0000`).
+ */
+const indexedText = (maxLength: number) =>
+  v.pipe(
+    v.string(),
+    v.maxLength(maxLength),
+    v.check((text) => !text.includes('\u0000'), 'must not contain the NUL character (U+0000)'),
+    v.check((text) => text.isWellFormed(), 'must be well-formed Unicode (no lone surrogates)'),
+  );
+
 export const RunStatusSchema = v.picklist(['running', 'paused', 'completed', 'failed']);
 
 const count = v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(Number.MAX_SAFE_INTEGER));
 
 export const StateMetadataSchema = v.strictObject({
-  model: v.optional(v.pipe(v.string(), v.maxLength(200))),
+  model: v.optional(indexedText(200)),
   inputTokens: v.optional(count),
   outputTokens: v.optional(count),
   costUsd: v.optional(v.pipe(v.number(), v.minValue(0), v.maxValue(1e9))),
-  tags: v.optional(v.pipe(v.array(v.pipe(v.string(), v.maxLength(100))), v.maxLength(50))),
+  tags: v.optional(v.pipe(v.array(indexedText(100)), v.maxLength(50))),
 });
 
 export const DeepAgentStateSchema = v.strictObject({
-  agentName: v.pipe(v.string(), v.minLength(1), v.maxLength(200)),
+  agentName: v.pipe(indexedText(200), v.minLength(1)),
   parentRunId: v.optional(IdSchema),
   threadId: v.optional(IdSchema),
   userId: v.optional(IdSchema),
@@ -74,6 +88,19 @@ export const StatePersistenceRequestSchema = v.pipe(
   v.check(
     (request) => request.patch === undefined || request.baseVersion !== undefined,
     'a "patch" needs the "baseVersion" it applies to',
+  ),
+  // One way to name the version a save builds on: a whole state names it with expectedVersion (or If-Match), a
+  // patch with baseVersion, which is also its compare-and-set version.
+  v.check(
+    (request) => request.state === undefined || request.baseVersion === undefined,
+    '"baseVersion" goes with a "patch"; a whole "state" names the version it builds on with "expectedVersion"',
+  ),
+  v.check(
+    (request) =>
+      request.patch === undefined ||
+      request.expectedVersion === undefined ||
+      request.expectedVersion === request.baseVersion,
+    'a "patch" builds on its "baseVersion": leave out "expectedVersion", or send the same number',
   ),
 );
 export type StatePersistenceRequest = v.InferOutput<typeof StatePersistenceRequestSchema>;

@@ -4,8 +4,8 @@ import type { RestoreRequest } from '../model/state.ts';
 import type { CheckpointSummary } from '../tiers/durable/port.ts';
 import type { RunKey, SaveReceipt } from '../tiers/types.ts';
 import type { Caller, ServiceDeps } from './deps.ts';
-import { readHead, readVersion, tryHot } from './read-path.ts';
-import { fingerprintOf, writeVersion } from './save.ts';
+import { readVersion, tryHot } from './read-path.ts';
+import { fingerprintOf, resolveExpectedVersion, writeVersion } from './save.ts';
 import { stateOf } from './versions.ts';
 
 export interface CheckpointEntry extends CheckpointSummary {
@@ -56,14 +56,18 @@ export async function listCheckpoints(
 export async function restoreVersion(
   deps: ServiceDeps,
   caller: Caller,
-  input: { readonly runId: string; readonly request: RestoreRequest; readonly idempotencyKey?: string },
+  input: {
+    readonly runId: string;
+    readonly request: RestoreRequest;
+    readonly ifMatch?: number;
+    readonly idempotencyKey?: string;
+  },
 ): Promise<SaveReceipt> {
   const key: RunKey = { tenantId: caller.tenant.id, runId: input.runId };
+  // The same rule as a save: a restore names the head it replaces, so it cannot undo a save it never saw.
+  const expectedVersion = resolveExpectedVersion(input.request.expectedVersion, input.ifMatch);
   const target = await readVersion(deps, key, input.request.version);
   if (!target) throw new NotFound(`version ${input.request.version} of run "${input.runId}" was not found`);
-  const expectedVersion =
-    input.request.expectedVersion ?? (await readHead(deps, caller, key))?.record.version;
-  if (expectedVersion === undefined) throw new NotFound(`run "${input.runId}" was not found`);
   return writeVersion(deps, caller, key, {
     state: stateOf(target.record),
     // A restore is a complete snapshot the caller chose deliberately: keep it like a FULL checkpoint.
@@ -71,7 +75,10 @@ export async function restoreVersion(
     expectedVersion,
     ...(input.idempotencyKey !== undefined && {
       idempotencyKey: input.idempotencyKey,
-      fingerprint: fingerprintOf('restore', input.runId, input.request),
+      fingerprint: fingerprintOf('restore', input.runId, {
+        ...input.request,
+        ifMatch: input.ifMatch ?? null,
+      }),
     }),
   });
 }

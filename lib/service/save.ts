@@ -9,6 +9,7 @@ import {
   IdempotencyMismatch,
   InvalidRequest,
   PreconditionRequired,
+  RunCompleted,
   TierUnavailable,
   VersionConflict,
 } from '../errors.ts';
@@ -34,7 +35,7 @@ export interface SaveInput {
 export async function saveState(deps: ServiceDeps, caller: Caller, input: SaveInput): Promise<SaveReceipt> {
   const { request } = input;
   const key: RunKey = { tenantId: caller.tenant.id, runId: input.runId };
-  const expectedVersion = resolveExpectedVersion(request, input.ifMatch);
+  const expectedVersion = resolveExpectedVersion(request.expectedVersion, input.ifMatch, request.baseVersion);
   const state = request.state ?? (await patchedState(deps, caller, key, request));
   return writeVersion(deps, caller, key, {
     state,
@@ -59,6 +60,24 @@ export interface VersionWrite {
 
 /** Write `state` as version expectedVersion + 1. Shared by save and restore. */
 export async function writeVersion(
+  deps: ServiceDeps,
+  caller: Caller,
+  key: RunKey,
+  write: VersionWrite,
+): Promise<SaveReceipt> {
+  try {
+    return await writeVersionOnce(deps, caller, key, write);
+  } catch (error) {
+    if (error instanceof RunCompleted && error.recorded === null) {
+      // Refused either way; the outcome recorded makes the answer actionable (error path only).
+      const recorded = await deps.durable.getCompletion(key).catch(() => null);
+      throw new RunCompleted(key.runId, recorded);
+    }
+    throw error;
+  }
+}
+
+async function writeVersionOnce(
   deps: ServiceDeps,
   caller: Caller,
   key: RunKey,
@@ -102,6 +121,8 @@ export async function writeVersion(
       // No hot copy (new run, expired TTL, or a Redis that lost its data): the durable index knows the head.
       const run = await deps.durable.getRun(key);
       newRun = run === null;
+      // The hot copy and its seal may both be gone (TTL, a Redis restart): the index still knows.
+      if (run?.completedAt != null) throw new RunCompleted(key.runId, null);
       outcome = await deps.hot.save(key, record, { ...hotOptions, knownHead: run?.durableVersion ?? 0 });
     }
   } catch (error) {
@@ -123,7 +144,7 @@ export async function writeVersion(
     if (first?.fingerprint === idempotency.fingerprint) return first.receipt;
     if (first) throw new IdempotencyMismatch(idempotency.key);
   }
-  const early = settleHotOutcome(outcome, write);
+  const early = settleHotOutcome(outcome, { ...write, runId: key.runId });
   if (early) return early;
 
   if (!durable) {
@@ -146,7 +167,10 @@ async function baseIsBeyondHot(deps: ServiceDeps, key: RunKey, base: number): Pr
   return (await deps.fallback.loadVersion(key, base)) !== null;
 }
 
-function settleHotOutcome(outcome: HotSaveOutcome, write: VersionWrite): SaveReceipt | null {
+function settleHotOutcome(
+  outcome: HotSaveOutcome,
+  write: VersionWrite & { readonly runId: string },
+): SaveReceipt | null {
   switch (outcome.status) {
     case 'saved':
       return null;
@@ -158,19 +182,27 @@ function settleHotOutcome(outcome: HotSaveOutcome, write: VersionWrite): SaveRec
       throw new IdempotencyMismatch(write.idempotencyKey ?? '');
     case 'head_unknown':
       throw new Error('hot tier answered head_unknown although the head was given');
+    case 'sealed':
+      throw new RunCompleted(write.runId, null);
   }
 }
 
-function resolveExpectedVersion(request: StatePersistenceRequest, ifMatch: number | undefined): number {
-  if (request.expectedVersion !== undefined && ifMatch !== undefined && request.expectedVersion !== ifMatch) {
+/** The version a save or restore builds on: from the body, If-Match, or a patch's baseVersion, which must agree. */
+export function resolveExpectedVersion(
+  fromBody: number | undefined,
+  ifMatch: number | undefined,
+  baseVersion?: number,
+): number {
+  const named = [fromBody, ifMatch, baseVersion].filter((n): n is number => n !== undefined);
+  if (named.some((n) => n !== named[0])) {
     throw new InvalidRequest(
-      `If-Match (${ifMatch}) and expectedVersion (${request.expectedVersion}) disagree: send one, or the same`,
+      'If-Match, "expectedVersion" and a patch\'s "baseVersion" name different versions: send one, or the same',
     );
   }
-  const expected = request.expectedVersion ?? ifMatch ?? request.baseVersion;
+  const expected = named[0];
   if (expected === undefined) {
     throw new PreconditionRequired(
-      'name the version this save builds on: an If-Match header or "expectedVersion" (0 for a new run)',
+      'name the version this builds on: an If-Match header or "expectedVersion" (0 for a new run)',
     );
   }
   return expected;
@@ -188,7 +220,7 @@ async function patchedState(
     const head = await readHead(deps, caller, key);
     throw new VersionConflict(head?.record.version ?? 0, baseVersion);
   }
-  return applyStatePatch(stateOf(base.record), request.patch!);
+  return applyStatePatch(stateOf(base.record), request.patch!, deps.settings.limits.maxStateBytes);
 }
 
 /** A hash of what a mutating call asked for, so a reused Idempotency-Key with another body is refused. */

@@ -6,7 +6,13 @@
  * - hot and durable down: the fallback store, checked against its own newest spooled version ("spooled").
  * Never a 2xx for a version that is not stored.
  */
-import { IdempotencyMismatch, SpoolBacklog, TierUnavailable, VersionConflict } from '../errors.ts';
+import {
+  IdempotencyMismatch,
+  RunCompleted,
+  SpoolBacklog,
+  TierUnavailable,
+  VersionConflict,
+} from '../errors.ts';
 import type { RunFields } from '../tiers/durable/port.ts';
 import type { IdempotencyWrite, RunKey, SaveReceipt, StoredVersion } from '../tiers/types.ts';
 import type { ServiceDeps } from './deps.ts';
@@ -117,6 +123,9 @@ export async function commitAfterHot(deps: ServiceDeps, write: PendingWrite): Pr
     case 'idempotency_mismatch':
       await revert();
       throw new IdempotencyMismatch(write.idempotency?.key ?? '');
+    case 'sealed':
+      await revert();
+      throw new RunCompleted(key.runId, null);
   }
 }
 
@@ -156,6 +165,8 @@ export async function writeWithoutHot(deps: ServiceDeps, pending: PendingWrite):
         throw new VersionConflict(committed.currentVersion, record.version - 1);
       case 'idempotency_mismatch':
         throw new IdempotencyMismatch(write.idempotency?.key ?? '');
+      case 'sealed':
+        throw new RunCompleted(key.runId, null);
     }
   } catch (error) {
     if (!(error instanceof TierUnavailable) || error.tier !== 'durable') throw error;

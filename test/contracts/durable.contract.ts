@@ -266,13 +266,40 @@ export function durableContract(fx: DurableFixture): void {
         await commit(key, version(1));
         const done = { model: 'gpt-x', inputTokens: 1200, outputTokens: 340, costUsd: 0.01234 };
         const completedAt = 1_790_000_123_456;
-        const run = await tier.complete(key, { status: 'failed', completedAt, ...done });
-        expect(run).toMatchObject({ status: 'failed', completedAt, durableVersion: 1 });
-        expect(await tier.getRun(key)).toEqual(run);
+        const outcome = await tier.complete(key, { status: 'failed', completedAt, ...done });
+        expect(outcome?.first).toBe(true);
+        expect(outcome?.run).toMatchObject({ status: 'failed', completedAt, durableVersion: 1 });
+        expect(outcome?.recorded).toEqual({ status: 'failed', completedAt, ...done });
+        expect(await tier.getRun(key)).toEqual(outcome?.run);
+        expect(await tier.getCompletion(key)).toEqual({ status: 'failed', completedAt, ...done });
         expect(await tier.complete(newKey(), { status: 'completed', completedAt, ...done })).toBeNull();
+        expect(await tier.getCompletion(newKey())).toBeNull();
       });
 
-      it('a save after complete does not reopen the run', async () => {
+      it('complete is final: a second one changes nothing and reports the first outcome', async () => {
+        const key = newKey();
+        await commit(key, version(1));
+        const first = {
+          status: 'completed' as const,
+          completedAt: 1_790_000_000_000,
+          model: 'm',
+          inputTokens: 3,
+          outputTokens: 4,
+          costUsd: 1.5,
+        };
+        await tier.complete(key, first);
+        const again = await tier.complete(key, {
+          ...first,
+          status: 'failed',
+          costUsd: 1000,
+          completedAt: 1_790_000_999_000,
+        });
+        expect(again?.first).toBe(false);
+        expect(again?.recorded).toEqual(first);
+        expect(await tier.getRun(key)).toMatchObject({ status: 'completed', completedAt: first.completedAt });
+      });
+
+      it('a completed run takes no new version and keeps its status', async () => {
         const key = newKey();
         await commit(key, version(1));
         await tier.complete(key, {
@@ -283,7 +310,15 @@ export function durableContract(fx: DurableFixture): void {
           outputTokens: 0,
           costUsd: 0,
         });
-        await commit(key, version(2), { run: fields({ status: 'running' }) });
+        // A new version is refused ('sealed'); a retry of the version it holds is still answered 'committed'.
+        expect(await commit(key, version(2), { run: fields({ status: 'running' }) })).toEqual({
+          status: 'sealed',
+        });
+        expect(await commit(key, version(1))).toEqual({ status: 'committed' });
+        expect(await tier.getRun(key)).toMatchObject({ status: 'completed', durableVersion: 1 });
+        expect(await tier.loadLatest(key)).toMatchObject({ version: 1 });
+        // Retention's closing commit of an abandoned run's hot head is the one exception.
+        expect(await commit(key, version(2), { intoCompletedRun: true })).toEqual({ status: 'committed' });
         expect(await tier.getRun(key)).toMatchObject({ status: 'completed', durableVersion: 2 });
       });
 

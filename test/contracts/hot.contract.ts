@@ -253,6 +253,36 @@ export function hotContract(fx: HotFixture): void {
       await expect(tier.delete(runKey())).resolves.toBeUndefined();
     });
 
+    it('a sealed run refuses saves (head or not) but replays a known receipt; promotion keeps the seal', async () => {
+      const key = runKey();
+      const [v1] = await seed(key, 1, { idempotency: idem('k1', 'fp-a', record(1)) });
+      await tier.seal(key, TTL);
+      expect(await tier.save(key, record(2), { ttlSeconds: TTL })).toEqual({ status: 'sealed' });
+      expect(await tier.load(key)).toEqual(v1);
+      expect(
+        await tier.save(key, record(1), {
+          ttlSeconds: TTL,
+          knownHead: 0,
+          idempotency: idem('k1', 'fp-a', v1!),
+        }),
+      ).toMatchObject({ status: 'replayed' });
+      // The head may expire or be replaced by a promotion: the seal outlives both.
+      expect(await tier.promote(key, record(5), TTL)).toBe(true);
+      expect(await tier.save(key, record(6), { ttlSeconds: TTL })).toEqual({ status: 'sealed' });
+      const headless = runKey();
+      await tier.seal(headless, TTL);
+      expect(await tier.save(headless, record(1), { ttlSeconds: TTL, knownHead: 0 })).toEqual({
+        status: 'sealed',
+      });
+      // delete removes the seal with the rest.
+      await tier.delete(key);
+      expect(await tier.save(key, record(1), { ttlSeconds: TTL, knownHead: 0 })).toEqual({ status: 'saved' });
+      // Other runs are not sealed.
+      expect(await tier.save(runKey(), record(1), { ttlSeconds: TTL, knownHead: 0 })).toEqual({
+        status: 'saved',
+      });
+    });
+
     it('expires the head after its TTL, each save refreshing it', async () => {
       const key = runKey();
       await tier.save(key, record(1), { ttlSeconds: 1, knownHead: 0 });

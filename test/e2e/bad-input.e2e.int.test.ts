@@ -241,7 +241,20 @@ describe('bad input answers 4xx and changes nothing', () => {
 
   it.each([
     ['restore of version 0', `/v1/runs/${runId}/restore`, { version: 0 }, 400, 'invalid_request'],
-    ['restore of a missing version', `/v1/runs/${runId}/restore`, { version: 42 }, 404, 'not_found'],
+    [
+      'restore of a missing version',
+      `/v1/runs/${runId}/restore`,
+      { version: 42, expectedVersion: 1 },
+      404,
+      'not_found',
+    ],
+    [
+      'restore without a precondition',
+      `/v1/runs/${runId}/restore`,
+      { version: 1 },
+      428,
+      'precondition_required',
+    ],
     [
       'restore with a stale expectedVersion',
       `/v1/runs/${runId}/restore`,

@@ -154,7 +154,7 @@ describe('state-api on real engines', () => {
     const id = runId();
     for (let v = 0; v < 3; v++)
       await strata.put(key, id, { state: state(v + 1), checkpoint: 'CRITICAL', expectedVersion: v });
-    const restored = await strata.post(key, `/v1/runs/${id}/restore`, { version: 1 });
+    const restored = await strata.post(key, `/v1/runs/${id}/restore`, { version: 1, expectedVersion: 3 });
     expect(restored.status).toBe(200);
     expect(restored.body).toMatchObject({ version: 4, hash: contentHash(state(1)), restoredFrom: 1 });
     const head = await strata.get(key, `/v1/runs/${id}/state`);

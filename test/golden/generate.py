@@ -29,7 +29,7 @@ simple = {"name": "GOLDEN_SIMPLE_FLOW", "plan": "mid", "steps": [
   {"do": "save", "run": r, "body": {"state": s5, "expectedVersion": 4}, "expect": {"status": 409, "error": "version_conflict", "currentVersion": 5}},
   {"do": "checkpoints", "run": r, "expect": {"status": 200, "versions": [5, 3]}},
   {"do": "load", "run": r, "version": 3, "expect": {"status": 200, "version": 3, "hash": h(s3), "state": s3}},
-  {"do": "restore", "run": r, "body": {"version": 3}, "expect": {"status": 200, "version": 6, "durability": "durable", "hash": h(s3)}},
+  {"do": "restore", "run": r, "body": {"version": 3, "expectedVersion": 5}, "expect": {"status": 200, "version": 6, "durability": "durable", "hash": h(s3)}},
   {"do": "load", "run": r, "expect": {"status": 200, "version": 6, "hash": h(s3), "state": s3}},
   {"do": "complete", "run": r, "body": {"status": "completed", "metadata": {"inputTokens": 1500, "outputTokens": 420, "costUsd": 0.0131}}, "expect": {"status": 200, "runStatus": "completed", "durableVersion": 6}},
   {"do": "list", "query": {"status": "completed"}, "expect": {"status": 200, "runs": [r]}},

@@ -9,6 +9,7 @@ import { silentLogger } from '../../lib/observability/logger.ts';
 import type { Tenant } from '../../lib/tiers/durable/port.ts';
 
 const request = (method: string, path: string): ApiRequest => ({
+  requestId: 'test',
   method,
   path,
   query: new URLSearchParams(),
@@ -32,7 +33,7 @@ describe('Router', () => {
   it('answers 405 with Allow for a known path and 404 for an unknown one', async () => {
     const wrongMethod = await router.dispatch(request('DELETE', '/v1/runs/x/state'), 'd');
     expect(wrongMethod.status).toBe(405);
-    expect(wrongMethod.headers).toEqual({ allow: 'GET, PUT' });
+    expect(wrongMethod.headers).toEqual({ allow: 'GET, PUT, HEAD' });
     expect((await router.dispatch(request('GET', '/v2/runs/x/state'), 'd')).status).toBe(404);
   });
 

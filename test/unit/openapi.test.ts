@@ -38,6 +38,7 @@ describe('OpenAPI document', () => {
       const reply = await router
         .dispatch(
           {
+            requestId: 'test',
             method,
             path: path.replace('{runId}', 'r1'),
             query: new URLSearchParams(),

@@ -170,6 +170,7 @@ describe('guardTier', () => {
       load: method('load'),
       promote: method('promote'),
       revert: method('revert'),
+      seal: method('seal'),
       delete: method('delete'),
       ping: method('ping'),
       outboxBatch: method('outboxBatch'),
@@ -193,6 +194,7 @@ describe('guardTier', () => {
       load: () => guarded.load(key),
       promote: () => guarded.promote(key, {} as never, 1),
       revert: () => guarded.revert(key, 1, 'h'),
+      seal: () => guarded.seal(key, 1),
       delete: () => guarded.delete(key),
       ping: () => guarded.ping(),
       outboxBatch: () => guarded.outboxBatch({ savedBefore: 0, limit: 1 }),
@@ -200,12 +202,13 @@ describe('guardTier', () => {
       outboxSize: () => guarded.outboxSize(),
     };
     for (const call of Object.values(invoke)) await expect(call()).rejects.toBeInstanceOf(TierUnavailable);
-    expect(breaker.snapshot().consecutiveFailures).toBe(9);
+    expect(breaker.snapshot().consecutiveFailures).toBe(Object.keys(invoke).length);
     expect(calls).toEqual([
       'save',
       'load',
       'promote',
       'revert',
+      'seal',
       'delete',
       'ping',
       'outboxBatch',

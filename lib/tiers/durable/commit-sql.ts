@@ -58,7 +58,7 @@ export function commitStatement(
 
   return sql`
     WITH head AS (
-      SELECT durable_version FROM runs WHERE tenant_id = ${t} AND run_id = ${r}
+      SELECT durable_version, completed_at IS NOT NULL AS sealed FROM runs WHERE tenant_id = ${t} AND run_id = ${r}
     ), prior AS (
       SELECT fingerprint, receipt FROM idempotency_records
       WHERE tenant_id = ${t} AND run_id = ${r} AND key = ${idem?.key ?? null}::text AND expires_at > now()
@@ -66,6 +66,8 @@ export function commitStatement(
       SELECT hash FROM checkpoints WHERE tenant_id = ${t} AND run_id = ${r} AND version = ${v}
     ), gate AS (
       SELECT WHERE NOT EXISTS (SELECT FROM prior) AND NOT EXISTS (SELECT FROM existing) AND ${late} IS NOT TRUE
+        -- A completed run is final: no new version (complete commits the head before it records the outcome).
+        AND (${options.intoCompletedRun === true}::boolean OR coalesce((SELECT sealed FROM head), false) IS NOT TRUE)
         AND (${head} IS NULL OR (coalesce((SELECT durable_version FROM head), 0) = ${head} AND ${v} > ${head}))
     ), run AS (
       INSERT INTO runs AS r (tenant_id, run_id, agent_name, parent_run_id, thread_id, user_id, status,
@@ -90,6 +92,7 @@ export function commitStatement(
     SELECT (SELECT count(*) FROM run)::int AS written,
            ${late} IS TRUE AS too_late,
            (SELECT durable_version FROM head)::float8 AS head,
+           coalesce((SELECT sealed FROM head), false) AS sealed,
            (SELECT hash FROM existing) AS existing_hash,
            (SELECT fingerprint FROM prior) AS prior_fingerprint,
            (SELECT receipt::text FROM prior) AS prior_receipt`;
@@ -114,6 +117,7 @@ export function commitOutcome(
   // The version exists: the same content is a retry of a commit that succeeded.
   if (typeof row.existing_hash === 'string' && row.existing_hash === record.hash)
     return { status: 'committed' };
+  if (row.sealed === true) return { status: 'sealed' };
   return { status: 'conflict', currentVersion };
 }
 

@@ -23,7 +23,9 @@ export type DurableCommitOutcome =
   /** `requireHead` was given and the durable head differs, or another checkpoint already holds this version. */
   | { readonly status: 'conflict'; readonly currentVersion: number }
   | { readonly status: 'replayed'; readonly receipt: SaveReceipt }
-  | { readonly status: 'idempotency_mismatch' };
+  | { readonly status: 'idempotency_mismatch' }
+  /** The run was completed: it takes no new version (a retry of one it holds is still 'committed'). */
+  | { readonly status: 'sealed' };
 
 export interface CommitOptions {
   readonly run: RunFields;
@@ -34,6 +36,11 @@ export interface CommitOptions {
    */
   readonly requireHead?: number;
   readonly idempotency?: IdempotencyWrite;
+  /**
+   * Commit even into a completed run: only for the closing commit of a run retention abandoned, whose newest
+   * state may have been in the hot tier alone. Every other commit into a completed run answers 'sealed'.
+   */
+  readonly intoCompletedRun?: boolean;
 }
 
 export interface CheckpointSummary {
@@ -68,6 +75,14 @@ export interface Completion {
   readonly costUsd: number;
 }
 
+/** What `complete` found: the outcome recorded (the first one, for a run completed before), and whether it is this call's. */
+export interface CompletionOutcome {
+  readonly run: RunSummary;
+  readonly recorded: Completion;
+  /** True when this call recorded it; false when the run had been completed already (nothing was changed). */
+  readonly first: boolean;
+}
+
 export interface DurableTier {
   /**
    * Commit one checkpoint with the run index update and the idempotency receipt, atomically.
@@ -86,8 +101,13 @@ export interface DurableTier {
     page: { readonly limit: number; readonly beforeVersion?: number },
   ): Promise<CheckpointSummary[]>;
   listRuns(tenantId: string, filter: RunFilter): Promise<RunPage>;
-  /** Record the final status, cost and tokens. Null when the run does not exist. */
-  complete(key: RunKey, completion: Completion): Promise<RunSummary | null>;
+  /**
+   * Record the final status, cost and tokens, once: a completed run keeps its first outcome (the archive and
+   * the cost views are built from it). Null when the run does not exist.
+   */
+  complete(key: RunKey, completion: Completion): Promise<CompletionOutcome | null>;
+  /** The recorded outcome of a completed run, or null (not completed, or no such run). */
+  getCompletion(key: RunKey): Promise<Completion | null>;
   /** A receipt stored by `commit`, for an idempotent retry that reaches the durable tier first. */
   getReceipt(
     key: RunKey,

@@ -1,7 +1,7 @@
 /** Table rows ↔ port records: times become epoch ms here, and the listing cursor is encoded here. */
 import { InvalidRequest } from '../../errors.ts';
 import type { RunSummary, StoredVersion } from '../types.ts';
-import type { CheckpointSummary, Tenant } from './port.ts';
+import type { CheckpointSummary, Completion, Tenant } from './port.ts';
 import type { checkpoints, runs, tenants } from './schema.ts';
 
 type RunRow = typeof runs.$inferSelect;
@@ -23,6 +23,19 @@ export function toRunSummary(row: RunRow): RunSummary {
     updatedAt: row.updatedAt.getTime(),
     completedAt: msOrNull(row.completedAt),
     archivedAt: msOrNull(row.archivedAt),
+  };
+}
+
+/** The recorded outcome of a completed run's row, or null when it was not completed. */
+export function toCompletion(row: RunRow): Completion | null {
+  if (row.completedAt === null || (row.status !== 'completed' && row.status !== 'failed')) return null;
+  return {
+    status: row.status,
+    completedAt: row.completedAt.getTime(),
+    model: row.model,
+    inputTokens: row.inputTokens ?? 0,
+    outputTokens: row.outputTokens ?? 0,
+    costUsd: row.costUsd ?? 0,
   };
 }
 

@@ -3,12 +3,19 @@
  * (neon-http, PGlite). Each method is one statement: one round trip, atomic without a session. The
  * TenantDirectory half lives in tenant-store.ts.
  */
-import { and, desc, eq, gt, lt, type SQL, sql } from 'drizzle-orm';
+import { and, desc, eq, gt, isNull, lt, type SQL, sql } from 'drizzle-orm';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import { commitOutcome, commitStatement, RETRYABLE_CODES } from './commit-sql.ts';
 import { type Guard, pgErrorCode } from './guard.ts';
 import type { DurableTier, RunFields, TenantDirectory } from './port.ts';
-import { decodeCursor, encodeCursor, toCheckpointSummary, toRunSummary, toStoredVersion } from './rows.ts';
+import {
+  decodeCursor,
+  encodeCursor,
+  toCheckpointSummary,
+  toCompletion,
+  toRunSummary,
+  toStoredVersion,
+} from './rows.ts';
 import { checkpoints, idempotencyRecords, runs } from './schema.ts';
 import { createTenantStore } from './tenant-store.ts';
 
@@ -132,7 +139,9 @@ export function createSqlStore(driver: StoreDriver, guard: Guard): DurableTier &
 
     complete: (key, completion) =>
       guard('complete', async () => {
-        const [row] = await db
+        // Only a run not completed yet is updated: the first outcome stands (one statement, so two racing
+        // completes cannot both win).
+        const [updated] = await db
           .update(runs)
           .set({
             status: completion.status,
@@ -143,9 +152,18 @@ export function createSqlStore(driver: StoreDriver, guard: Guard): DurableTier &
             costUsd: completion.costUsd,
             updatedAt: sql`now()`,
           })
-          .where(runKey(key.tenantId, key.runId))
+          .where(and(runKey(key.tenantId, key.runId), isNull(runs.completedAt)))
           .returning();
-        return row ? toRunSummary(row) : null;
+        const row = updated ?? (await db.select().from(runs).where(runKey(key.tenantId, key.runId)))[0];
+        const recorded = row && toCompletion(row);
+        if (!row || !recorded) return null;
+        return { run: toRunSummary(row), recorded, first: updated !== undefined };
+      }),
+
+    getCompletion: (key) =>
+      guard('getCompletion', async () => {
+        const [row] = await db.select().from(runs).where(runKey(key.tenantId, key.runId));
+        return row ? toCompletion(row) : null;
       }),
 
     getReceipt: (key, idempotencyKey) =>

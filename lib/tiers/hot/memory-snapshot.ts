@@ -22,6 +22,8 @@ export interface StoredReceipt {
 export interface RunEntry {
   head: Expiring<StoredVersion> | undefined;
   prev: Expiring<StoredVersion> | undefined;
+  /** Epoch ms until which the run is sealed (completed), if it is. */
+  sealedUntil?: number | undefined;
   readonly receipts: Map<string, Expiring<StoredReceipt>>;
 }
 
@@ -36,6 +38,7 @@ interface SnapshotRun {
   readonly head: Expiring<StoredVersion> | null;
   readonly prev: Expiring<StoredVersion> | null;
   readonly receipts: [string, Expiring<StoredReceipt>][];
+  readonly sealedUntil?: number;
 }
 
 // `outbox` was added to format 1 without a new format name: a snapshot without it has an empty outbox.
@@ -51,13 +54,15 @@ export async function writeSnapshot(path: string, { runs, outbox }: HotState): P
         head: run.head ?? null,
         prev: run.prev ?? null,
         receipts: [...run.receipts],
+        ...(run.sealedUntil !== undefined && { sealedUntil: run.sealedUntil }),
       }),
     ),
   });
-  await mkdir(dirname(path), { recursive: true });
+  // Agent state at rest: readable by this user only.
+  await mkdir(dirname(path), { recursive: true, mode: 0o700 });
   const temp = `${path}.${randomBytes(6).toString('hex')}.tmp`;
   try {
-    const file = await open(temp, 'w');
+    const file = await open(temp, 'w', 0o600);
     try {
       await file.writeFile(body, 'utf8');
       await file.sync();
@@ -94,7 +99,12 @@ export async function readSnapshot(path: string): Promise<HotState> {
     runs: new Map(
       parsed.runs.map((r) => [
         r.id,
-        { head: r.head ?? undefined, prev: r.prev ?? undefined, receipts: new Map(r.receipts) },
+        {
+          head: r.head ?? undefined,
+          prev: r.prev ?? undefined,
+          receipts: new Map(r.receipts),
+          sealedUntil: r.sealedUntil,
+        },
       ]),
     ),
     outbox: new Map(outbox),

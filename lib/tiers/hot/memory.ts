@@ -78,7 +78,8 @@ export async function createMemoryHotTier(options: MemoryHotTierOptions = {}): P
     run.head = live(run.head);
     run.prev = live(run.prev);
     for (const [k, r] of run.receipts) if (!live(r)) run.receipts.delete(k);
-    if (!run.head && !run.prev && run.receipts.size === 0) {
+    if (run.sealedUntil !== undefined && run.sealedUntil <= now()) run.sealedUntil = undefined;
+    if (!run.head && !run.prev && run.receipts.size === 0 && run.sealedUntil === undefined) {
       runs.delete(id);
       return undefined;
     }
@@ -121,7 +122,7 @@ export async function createMemoryHotTier(options: MemoryHotTierOptions = {}): P
       const idem = opts.idempotency;
       const receiptTtl = idem ? ttlMs(idem.ttlSeconds, 'idempotency.ttlSeconds') : 0;
       const id = runId(key);
-      const run = touch(id) ?? { head: undefined, prev: undefined, receipts: new Map() };
+      const run: RunEntry = touch(id) ?? { head: undefined, prev: undefined, receipts: new Map() };
       if (idem) {
         const stored = run.receipts.get(idem.key);
         if (stored) {
@@ -130,6 +131,7 @@ export async function createMemoryHotTier(options: MemoryHotTierOptions = {}): P
             : { status: 'idempotency_mismatch' };
         }
       }
+      if (run.sealedUntil !== undefined) return { status: 'sealed' };
       const current = run.head?.value.version ?? opts.knownHead;
       if (current === undefined) return { status: 'head_unknown' };
       if (current !== record.version - 1) return { status: 'conflict', currentVersion: current };
@@ -162,7 +164,7 @@ export async function createMemoryHotTier(options: MemoryHotTierOptions = {}): P
       assertOpen();
       const ttl = ttlMs(ttlSeconds);
       const id = runId(key);
-      const run = touch(id) ?? { head: undefined, prev: undefined, receipts: new Map() };
+      const run: RunEntry = touch(id) ?? { head: undefined, prev: undefined, receipts: new Map() };
       if (run.head && run.head.value.version >= record.version) return false;
       run.head = { value: { ...record }, expiresAt: now() + ttl };
       runs.set(id, run);
@@ -181,6 +183,14 @@ export async function createMemoryHotTier(options: MemoryHotTierOptions = {}): P
       if (idempotencyKey !== undefined) run.receipts.delete(idempotencyKey);
       changed();
       touch(id);
+    },
+    async seal(key, ttlSeconds) {
+      assertOpen();
+      const id = runId(key);
+      const run: RunEntry = touch(id) ?? { head: undefined, prev: undefined, receipts: new Map() };
+      run.sealedUntil = now() + ttlMs(ttlSeconds);
+      runs.set(id, run);
+      changed();
     },
     async delete(key) {
       assertOpen();

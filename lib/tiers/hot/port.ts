@@ -13,7 +13,9 @@ export type HotSaveOutcome =
   /** The idempotency key was used before with the same fingerprint: nothing was written, here is the first answer. */
   | { readonly status: 'replayed'; readonly receipt: SaveReceipt }
   /** The idempotency key was used before with another fingerprint: nothing was written. */
-  | { readonly status: 'idempotency_mismatch' };
+  | { readonly status: 'idempotency_mismatch' }
+  /** The run was completed (`seal`): it takes no more saves; nothing was written. */
+  | { readonly status: 'sealed' };
 
 export interface HotSaveOptions {
   /** TTL of the run's hot copy, refreshed on every save. */
@@ -59,7 +61,12 @@ export interface HotTier {
    * head it replaced (kept by `keepPrevious`; dropped when there was none) and forget `idempotencyKey`.
    */
   revert(key: RunKey, version: number, hash: string, idempotencyKey?: string): Promise<void>;
-  /** Remove the run's hot copy, its idempotency receipts and its outbox entry. */
+  /**
+   * Mark the run completed for `ttlSeconds`: from then on `save` answers 'sealed' (a retry with a known
+   * idempotency key still gets its first answer). Promotions and reverts leave the mark alone.
+   */
+  seal(key: RunKey, ttlSeconds: number): Promise<void>;
+  /** Remove the run's hot copy, its idempotency receipts, its seal and its outbox entry. */
   delete(key: RunKey): Promise<void>;
   /**
    * Outbox entries saved at or before `savedBefore` (so a drain leaves very fresh saves alone), oldest first

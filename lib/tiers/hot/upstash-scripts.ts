@@ -19,16 +19,17 @@ end
 `;
 
 /**
- * KEYS: head, prev, receipts (SET of the run's receipt keys), [receipt when ARGV[13] is given],
+ * KEYS: head, prev, receipts (SET of the run's receipt keys), sealed, [receipt when ARGV[13] is given],
  *       [outbox when ARGV[12] is not ''].
  * ARGV: 1-7 record, 8 ttl ms, 9 knownHead ('' = none), 10 keepPrevious ('1'/'0'), 11 prev ttl ms,
  *       12 outbox member ('' = not pendingDurable), 13 fingerprint, 14 receipt JSON, 15 receipt ttl ms.
- * Returns {'saved'} | {'conflict', current} | {'head_unknown'} | {'replayed', receiptJson} | {'idempotency_mismatch'}.
+ * Returns {'saved'} | {'conflict', current} | {'head_unknown'} | {'replayed', receiptJson} |
+ *         {'idempotency_mismatch'} | {'sealed'}.
  * The outbox key is passed only by a pendingDurable save, so a durable save stays on the run's slot.
  */
 export const SAVE_LUA = `${WRITE_HEAD}
-local head, prev, receipts = KEYS[1], KEYS[2], KEYS[3]
-local receipt = ARGV[13] and KEYS[4] or nil
+local head, prev, receipts, sealed = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
+local receipt = ARGV[13] and KEYS[5] or nil
 local outbox = ARGV[12] ~= '' and KEYS[#KEYS] or nil
 if receipt then
   local fingerprint = redis.call('HGET', receipt, 'fingerprint')
@@ -37,6 +38,8 @@ if receipt then
     return {'idempotency_mismatch'}
   end
 end
+-- A completed run is final: its seal outlives the head (a later promotion must not reopen it).
+if redis.call('EXISTS', sealed) == 1 then return {'sealed'} end
 local current = redis.call('HGET', head, 'version')
 if not current then
   if ARGV[9] == '' then return {'head_unknown'} end
@@ -93,15 +96,16 @@ return 1
 `;
 
 /**
- * KEYS: head, prev, receipts, outbox. ARGV: the run's outbox member.
- * Deletes the receipts listed in the set (same hash tag), in chunks for unpack, and the run's outbox entry.
+ * KEYS: head, prev, receipts, outbox, sealed. ARGV: the run's outbox member.
+ * Deletes the receipts listed in the set (same hash tag), in chunks for unpack, the seal and the run's outbox
+ * entry.
  */
 export const DELETE_LUA = `
 local members = redis.call('SMEMBERS', KEYS[3])
 for i = 1, #members, 500 do
   redis.call('DEL', unpack(members, i, math.min(i + 499, #members)))
 end
-redis.call('DEL', KEYS[1], KEYS[2], KEYS[3])
+redis.call('DEL', KEYS[1], KEYS[2], KEYS[3], KEYS[5])
 redis.call('ZREM', KEYS[4], ARGV[1])
 return 1
 `;

@@ -7,6 +7,7 @@
  *   <prefix>:{<tenantId>:<runId>}:prev          HASH, the head a keepPrevious save replaced (short TTL)
  *   <prefix>:{<tenantId>:<runId>}:idem:<key>    HASH {fingerprint, receipt} (TTL of the receipt)
  *   <prefix>:{<tenantId>:<runId>}:receipts      SET of the run's receipt keys, so delete needs no SCAN
+ *   <prefix>:{<tenantId>:<runId>}:sealed        STRING, present while the run is completed (TTL of the seal)
  *   <prefix>:outbox                             ZSET of runs not durable yet (upstash-outbox.ts; not on a
  *                                               run's slot: its scripts assume a single-shard Redis)
  * tenantId and runId are URI-encoded so ':', '{' and '}' inside them cannot make two runs share keys.
@@ -54,6 +55,7 @@ export function runKeys(prefix: string, key: RunKey) {
     head: `${run}:head`,
     prev: `${run}:prev`,
     receipts: `${run}:receipts`,
+    sealed: `${run}:sealed`,
     receipt: (idempotencyKey: string) => `${run}:idem:${idempotencyKey}`,
   };
 }
@@ -97,6 +99,7 @@ function parseSaveReply(reply: unknown): HotSaveOutcome {
     case 'saved':
     case 'head_unknown':
     case 'idempotency_mismatch':
+    case 'sealed':
       return { status };
     case 'conflict':
       return { status, currentVersion: Number(detail) };
@@ -163,6 +166,7 @@ export function createUpstashHotTier(config: UpstashHotTierConfig): HotTier {
         k.head,
         k.prev,
         k.receipts,
+        k.sealed,
         ...(idem ? [k.receipt(idem.key)] : []),
         ...(pending ? [outboxKey(keyPrefix)] : []),
       ];
@@ -199,9 +203,13 @@ export function createUpstashHotTier(config: UpstashHotTierConfig): HotTier {
       ];
       await call('revert', () => scripts.revert.exec(keys, [String(version), hash]));
     },
+    async seal(key, ttlSeconds) {
+      const sealed = runKeys(keyPrefix, key).sealed;
+      await call('seal', () => redis.set(sealed, '1', { px: Number(ttlMs(ttlSeconds)) }));
+    },
     async delete(key) {
       const k = runKeys(keyPrefix, key);
-      const keys = [k.head, k.prev, k.receipts, outboxKey(keyPrefix)];
+      const keys = [k.head, k.prev, k.receipts, outboxKey(keyPrefix), k.sealed];
       await call('delete', () => scripts.delete.exec(keys, [outboxMember(key)]));
     },
     ...createUpstashOutbox(redis, keyPrefix, call),
