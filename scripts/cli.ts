@@ -46,6 +46,12 @@ tenants
   .option('--id <id>', 'tenant id (default: a random one)')
   .action(async (options: { name: string; plan: PlanName; id?: string }) => {
     await withTiers(async ({ durable }) => {
+      // An existing tenant keeps its name and plan; minting it a key here would hide that it exists.
+      if (options.id !== undefined && (await durable.getTenant(options.id))) {
+        throw new Error(
+          `tenant "${options.id}" exists already: \`keys create ${options.id}\` gives it a new key, \`tenants set-plan\` changes its plan`,
+        );
+      }
       const tenant = await durable.createTenant({
         id: options.id ?? `t_${randomUUID()}`,
         name: options.name,

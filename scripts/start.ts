@@ -2,7 +2,7 @@
  * `npm start`: Strata on localhost with the embedded defaults (in-process hot tier, PGlite), no server needed.
  * Data stays in STRATA_DATA_DIR across restarts. Set UPSTASH_* / DATABASE_URL to run against real tiers instead.
  */
-import { mkdir } from 'node:fs/promises';
+import { chmod, mkdir } from 'node:fs/promises';
 import * as ff from '@google-cloud/functions-framework';
 import { getTestServer } from '@google-cloud/functions-framework/testing';
 import { stateApiRoutes } from '../functions/state-api/routes.ts';
@@ -21,7 +21,9 @@ process.env.NODE_ENV ??= 'production';
 
 const config = loadConfig();
 const log = createLogger(config.logLevel);
-await mkdir(config.dataDir, { recursive: true });
+// Agent state at rest: only this user may enter the folder (an older one is tightened too).
+await mkdir(config.dataDir, { recursive: true, mode: 0o700 });
+await chmod(config.dataDir, 0o700);
 
 console.log(
   `Strata: opening tiers (hot: ${config.hot.kind}, durable: ${config.durable.kind}) in ${config.dataDir} …`,

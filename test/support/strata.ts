@@ -3,6 +3,7 @@
  * supertest — the same path a deployed function takes, minus the network.
  */
 import { randomUUID } from 'node:crypto';
+import type { Server } from 'node:http';
 import * as ff from '@google-cloud/functions-framework';
 import { getTestServer } from '@google-cloud/functions-framework/testing';
 import request from 'supertest';
@@ -11,7 +12,7 @@ import { generateApiKey, hashApiKey } from '../../lib/auth/api-keys.ts';
 import { type Config, loadConfig } from '../../lib/config.ts';
 import { expressHandler } from '../../lib/http/express.ts';
 import type { LifecycleDeps } from '../../lib/lifecycle/deps.ts';
-import { silentLogger } from '../../lib/observability/logger.ts';
+import { type Logger, silentLogger } from '../../lib/observability/logger.ts';
 import { lifecycleDeps } from '../../lib/runtime/lifecycle.ts';
 import { stateApiDeps } from '../../lib/runtime/state-api.ts';
 import type { ArchiveTier } from '../../lib/tiers/archive/port.ts';
@@ -46,6 +47,8 @@ export interface StrataFixture {
   /** A call with the given headers and no API key of ours. */
   anonymous(method: string, path: string, body: unknown, headers: Headers): Promise<request.Response>;
   withHotTierDown<T>(work: () => Promise<T>): Promise<T>;
+  /** The functions-framework server itself, for requests supertest cannot shape (duplicated headers). */
+  readonly server: Server;
   close(): Promise<void>;
 }
 
@@ -55,6 +58,8 @@ export interface StrataOptions {
   readonly archive?: boolean;
   /** The clock of the service and the lifecycle jobs (epoch ms). @default Date.now */
   readonly now?: () => number;
+  /** Where the service and the HTTP layer log. @default silent */
+  readonly log?: Logger;
 }
 
 export async function startStrata(options: StrataOptions = {}): Promise<StrataFixture> {
@@ -67,12 +72,13 @@ export async function startStrata(options: StrataOptions = {}): Promise<StrataFi
     ...(engines.archive && { archive: engines.archive }),
     close: async () => {},
   };
-  const deps = stateApiDeps(config, tiers, silentLogger, now);
+  const log = options.log ?? silentLogger;
+  const deps = stateApiDeps(config, tiers, log, now);
   const lifecycle = engines.archive ? lifecycleDeps(tiers, silentLogger, now) : undefined;
   const name = `state-api-${randomUUID()}`;
   ff.http(
     name,
-    expressHandler(stateApiRoutes(), async () => deps, silentLogger),
+    expressHandler(stateApiRoutes(), async () => deps, log),
   );
   const server = getTestServer(name);
   const tenants = new Map<string, string>();
@@ -112,6 +118,7 @@ export async function startStrata(options: StrataOptions = {}): Promise<StrataFi
         .then((res) => res),
     anonymous: (method, path, body, headers) => send(method, path, headers, body),
     withHotTierDown: (work) => engines.withHotTierDown(work),
+    server,
     close: () => engines.close(),
   };
 }

@@ -1,5 +1,5 @@
 /** The in-process hot tier against the HotTier contract, plus its snapshot across restarts. */
-import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -62,6 +62,19 @@ describe('memory hot tier · persistPath', () => {
     ).toEqual({ status: 'replayed', receipt });
     await second.close();
     expect(await readdir(join(persistPath, '..'))).toEqual(['hot.json']);
+  });
+
+  it('keeps the snapshot readable by its owner only (0600 in a 0700 folder), and keeps seals across a restart', async () => {
+    const persistPath = join(await tempDir(), 'private', 'hot.json');
+    const first = await createMemoryHotTier({ persistPath });
+    await first.save(key, rec, { ttlSeconds: 60, knownHead: 0 });
+    await first.seal(key, 60);
+    await first.close();
+    expect((await stat(persistPath)).mode & 0o777).toBe(0o600);
+    expect((await stat(join(persistPath, '..'))).mode & 0o777).toBe(0o700);
+    const second = await createMemoryHotTier({ persistPath });
+    expect(await second.save(key, { ...rec, version: 2 }, { ttlSeconds: 60 })).toEqual({ status: 'sealed' });
+    await second.close();
   });
 
   it('writes on its interval, and drops what expired while it was down', async () => {
