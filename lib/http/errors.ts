@@ -8,6 +8,7 @@ import {
   PatchTestFailed,
   PreconditionRequired,
   SpoolBacklog,
+  TierRejected,
   TierUnavailable,
   TooLarge,
   Unauthorized,
@@ -31,6 +32,8 @@ export function errorReply(error: unknown, log: Logger): Reply {
   if (error instanceof InvalidRequest) {
     return reply(400, 'invalid_request', error.message, error.issues ? { issues: error.issues } : {});
   }
+  if (error instanceof TierRejected)
+    return reply(400, 'invalid_request', `a tier refused the data: ${error.reason}`);
   if (error instanceof Unauthorized) {
     return reply(401, 'unauthorized', error.message, {}, { 'www-authenticate': 'Bearer realm="strata"' });
   }
