@@ -14,6 +14,27 @@ export class TierUnavailable extends Error {
   }
 }
 
+/** Why a tier refused data. Stable codes, safe to show anywhere: they never quote the data. */
+export type RejectionReason = 'invalid_data' | 'constraint_violation' | 'limit_exceeded';
+
+/**
+ * A tier answered and refused the data itself (a NUL in a text column, a value out of range): the same write
+ * fails again however often it is retried, so it is not retryable, and it proves the tier is up. The message
+ * names the reason and the SQLSTATE only; the database's own text, which may quote the data, stays in `cause`.
+ */
+export class TierRejected extends Error {
+  override readonly name = 'TierRejected';
+  constructor(
+    readonly tier: TierName,
+    readonly reason: RejectionReason,
+    /** The SQLSTATE the refusal came with, when the tier is Postgres. */
+    readonly sqlState: string | undefined,
+    options?: { cause?: unknown },
+  ) {
+    super(`${tier} tier refused the data: ${reason}${sqlState ? ` (SQLSTATE ${sqlState})` : ''}`, options);
+  }
+}
+
 /**
  * The save builds on versions that wait in the fallback spool; a request replays a bounded number of them into
  * Postgres and asks to be retried for the rest (each retry makes progress; the drain does the same). Retryable.

@@ -14,6 +14,7 @@ import {
   PreconditionRequired,
   RunCompleted,
   SpoolBacklog,
+  TierRejected,
   TierUnavailable,
   TooLarge,
   Unauthorized,
@@ -39,6 +40,14 @@ export function errorReply(error: unknown, log: Logger, requestId?: string): Rep
   });
   if (error instanceof InvalidRequest)
     return reply('invalid_request', error.message, error.issues ? { issues: error.issues } : {});
+  if (error instanceof TierRejected) {
+    // The reason and SQLSTATE only: the database's own text (in `cause`) may quote the data.
+    log.info(
+      { tier: error.tier, reason: error.reason, sqlState: error.sqlState, requestId },
+      'a tier refused the data',
+    );
+    return reply('invalid_request', `a tier refused the data: ${error.reason}`);
+  }
   if (error instanceof Unauthorized)
     return reply('unauthorized', error.message, {}, { 'www-authenticate': 'Bearer realm="strata"' });
   if (error instanceof Forbidden) return reply('forbidden', error.message);

@@ -1,4 +1,4 @@
-/** A consistency report as a person reads it in a terminal: a table of kinds, then samples and errors. */
+/** A consistency report as a person reads it in a terminal: a table of kinds, samples, dead letters, errors. */
 import type { ConsistencyReport } from './consistency.ts';
 import { DRIFT_KINDS, type DriftKind, REPORT_ONLY } from './consistency-drift.ts';
 
@@ -39,9 +39,26 @@ export function formatConsistencyReport(
       );
     }
   }
+  lines.push('', ...deadLetterLines(report));
   if (report.errors.length > 0) {
     lines.push('', 'Failures:');
     for (const error of report.errors) lines.push(`  ${error}`);
   }
   return lines.join('\n');
+}
+
+/** The dead letters: how many, and the first few by run, version and reason. Never a payload. */
+function deadLetterLines({ deadLetters }: ConsistencyReport): string[] {
+  if (!deadLetters) return ['Dead letters: not checked (no fallback store, or it failed)'];
+  if (deadLetters.count === 0) return ['Dead letters: none'];
+  const lines = [
+    `Dead letters: ${deadLetters.count} spooled write(s) the drain set aside (never replayed; see docs/decisions.md)`,
+  ];
+  for (const d of deadLetters.first)
+    lines.push(
+      `  ${d.tenantId}/${d.runId}  v${d.version}  ${d.reason}  ${new Date(d.quarantinedAt).toISOString()}`,
+    );
+  if (deadLetters.count > deadLetters.first.length)
+    lines.push(`  … and ${deadLetters.count - deadLetters.first.length} more`);
+  return lines;
 }

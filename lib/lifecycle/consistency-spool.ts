@@ -1,4 +1,7 @@
-/** The runs the fallback spool holds writes of, read in one pass over the spool (for spooled_pending). */
+/**
+ * What the fallback store holds, for the check: the runs the spool holds writes of, read in one pass over the
+ * spool (for spooled_pending), and the dead letters (count and the first few, never their payload).
+ */
 import type { FallbackStore } from '../tiers/fallback/port.ts';
 import type { RunKey } from '../tiers/types.ts';
 
@@ -6,6 +9,38 @@ export interface SpooledRun extends RunKey {
   readonly writes: number;
   /** The highest version spooled. */
   readonly newest: number;
+}
+
+export interface DeadLetterSample extends RunKey {
+  readonly version: number;
+  readonly reason: string;
+  readonly quarantinedAt: number;
+  readonly spoolId: string;
+}
+
+export interface DeadLetterSummary {
+  readonly count: number;
+  /** The oldest ones, in spool order. */
+  readonly first: readonly DeadLetterSample[];
+}
+
+export async function deadLetterSummary(
+  fallback: FallbackStore,
+  samples: number,
+): Promise<DeadLetterSummary> {
+  const count = await fallback.deadLetterCount();
+  const letters = count > 0 ? await fallback.deadLetters({ limit: Math.max(1, samples) }) : [];
+  return {
+    count,
+    first: letters.slice(0, samples).map(({ write, reason, quarantinedAt }) => ({
+      tenantId: write.key.tenantId,
+      runId: write.key.runId,
+      version: write.record.version,
+      reason,
+      quarantinedAt,
+      spoolId: write.id,
+    })),
+  };
 }
 
 /** Pages of the spool read at most: far beyond a spool that works (the drain empties it), yet bounded. */

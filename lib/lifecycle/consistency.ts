@@ -14,7 +14,7 @@ import type { FallbackStore } from '../tiers/fallback/port.ts';
 import type { StoredVersion } from '../tiers/types.ts';
 import { DRIFT_KINDS, type DriftKind, driftOf, REPORT_ONLY } from './consistency-drift.ts';
 import { createRepairs, type RepairDeps, type Repairs } from './consistency-repair.ts';
-import { spooledRuns } from './consistency-spool.ts';
+import { type DeadLetterSummary, deadLetterSummary, spooledRuns } from './consistency-spool.ts';
 import { inParallel, type LifecycleDeps } from './deps.ts';
 
 export { DRIFT_KINDS, type DriftKind, REPORT_ONLY } from './consistency-drift.ts';
@@ -22,7 +22,7 @@ export { DRIFT_KINDS, type DriftKind, REPORT_ONLY } from './consistency-drift.ts
 export interface ConsistencyDeps extends RepairDeps, Pick<LifecycleDeps, 'log'> {
   /** Without it archive_mismatch is not checked (`archiveChecked: false`). */
   readonly archive?: ArchiveTier;
-  /** Without it spooled_pending is not checked. */
+  /** Without it spooled_pending and the dead letters are not checked. */
   readonly fallback?: FallbackStore;
 }
 
@@ -39,6 +39,8 @@ export interface ConsistencyOptions {
   readonly concurrency?: number;
   /** Drifts listed in the report's `samples`. @default 20 */
   readonly sampleSize?: number;
+  /** Dead letters listed in the report's `deadLetters.first`. @default 5 */
+  readonly deadLetterSamples?: number;
   /** After each run: runs done, and the runs the scan will visit (undefined when the count failed). */
   readonly onProgress?: (done: number, total?: number) => void;
 }
@@ -62,6 +64,11 @@ export interface ConsistencyReport {
   /** The first failure messages, naming their run. */
   readonly errors: readonly string[];
   readonly archiveChecked: boolean;
+  /**
+   * Spooled writes the drain set aside because Postgres refused them (or an earlier version of their run);
+   * they wait for an operator. Null when not checked (no fallback store, or it failed: see `errors`).
+   */
+  readonly deadLetters: DeadLetterSummary | null;
 }
 
 const PAGE = 200;
@@ -98,10 +105,12 @@ export async function checkConsistency(
   };
 
   // The spool is read whole, once: it is empty unless Postgres was down, and its runs need not be in the scan.
+  let deadLetters: DeadLetterSummary | null = null;
   if (deps.fallback) {
     try {
       for (const run of await spooledRuns(deps.fallback))
         record('spooled_pending', run, `${run.writes} spooled write(s), newest v${run.newest}`, false);
+      deadLetters = await deadLetterSummary(deps.fallback, options.deadLetterSamples ?? 5);
     } catch (error) {
       fail('fallback', error);
     }
@@ -145,9 +154,14 @@ export async function checkConsistency(
     samples,
     errors,
     archiveChecked: deps.archive !== undefined,
+    deadLetters,
   };
   const found = Object.values(drift).reduce((sum, n) => sum + n, 0);
-  if (found > 0 || failures > 0) deps.log.info({ ...report, samples: samples.length }, 'consistency checked');
+  if (found > 0 || failures > 0 || (deadLetters?.count ?? 0) > 0)
+    deps.log.info(
+      { ...report, samples: samples.length, deadLetters: deadLetters?.count ?? null },
+      'consistency checked',
+    );
   return report;
 }
 

@@ -122,7 +122,7 @@ export function createCircuitBreaker(options: CircuitBreakerOptions): CircuitBre
   function settle(admittedIn: number, error: unknown): void {
     if (admittedIn !== generation) return;
     if (!(error instanceof TierUnavailable)) {
-      // The tier answered (a conflict or a not-found is an answer): it is up.
+      // The tier answered (a conflict, a not-found, a TierRejected refusal of the data): it is up.
       if (state === 'half_open') transition('closed');
       else failures = 0;
       return;

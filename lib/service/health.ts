@@ -7,6 +7,11 @@ export interface TierHealth {
   readonly latencyMs: number;
   readonly breaker?: 'closed' | 'open' | 'half_open';
   readonly error?: string;
+  /**
+   * Fallback store only: spooled writes set aside because Postgres refused them (they wait for an operator;
+   * `strata check` lists them). Absent when the count could not be read.
+   */
+  readonly deadLetters?: number;
 }
 
 export interface PersistenceHealth {
@@ -42,10 +47,13 @@ export async function checkHealth(deps: ServiceDeps): Promise<PersistenceHealth>
   const { archive, fallback } = deps;
   if (archive) probes.push(['archive', () => archive.ping()]);
   if (fallback) probes.push(['fallback', () => fallback.ping()]);
-  const results = await Promise.all(
-    probes.map(async ([tier, ping]) => [tier, await probe(deps, tier, ping)] as const),
-  );
+  const [results, deadLetters] = await Promise.all([
+    Promise.all(probes.map(async ([tier, ping]) => [tier, await probe(deps, tier, ping)] as const)),
+    // Best effort, outside the ping: a count that fails says nothing about whether a spool would succeed.
+    fallback?.deadLetterCount().catch(() => undefined),
+  ]);
   const tiers = Object.fromEntries(results) as PersistenceHealth['tiers'];
+  if (tiers.fallback && deadLetters !== undefined) tiers.fallback = { ...tiers.fallback, deadLetters };
   const up = (tier: TierName) => tiers[tier]?.status === 'up';
   return { acceptingWrites: up('hot') || up('durable') || up('fallback'), tiers };
 }

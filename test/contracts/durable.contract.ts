@@ -5,7 +5,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { InvalidRequest, NotFound } from '../../lib/errors.ts';
+import { InvalidRequest, NotFound, TierRejected, TierUnavailable } from '../../lib/errors.ts';
 import type { CommitOptions, DurableTier, RunFields, TenantDirectory } from '../../lib/tiers/durable/port.ts';
 import type { IdempotencyWrite, RunKey, StoredVersion } from '../../lib/tiers/types.ts';
 
@@ -195,6 +195,64 @@ export function durableContract(fx: DurableFixture): void {
         );
         expect((await tier.loadLatest(key))?.hash).toBe(winners[0]?.hash);
         expect(await tier.listCheckpoints(key, { limit: 10 })).toHaveLength(2);
+      });
+    });
+
+    describe('data Postgres refuses', () => {
+      /** The commit's error, which must be a refusal of the data, not a tier that is down. */
+      const refusal = async (promise: Promise<unknown>) => {
+        const error = await promise.then(
+          () => null,
+          (e: unknown) => e,
+        );
+        expect(error).toBeInstanceOf(TierRejected);
+        expect(error).not.toBeInstanceOf(TierUnavailable);
+        return error as TierRejected;
+      };
+
+      it.each(['agentName', 'parentRunId', 'threadId', 'userId'] as const)(
+        'a NUL in %s is TierRejected (invalid_data), without the database text, and writes nothing',
+        async (field) => {
+          const key = newKey();
+          const rejected = await refusal(
+            commit(key, version(1), { run: fields({ [field]: 'a\u0000b' }), requireHead: 0 }),
+          );
+          expect(rejected).toMatchObject({ tier: 'durable', reason: 'invalid_data', sqlState: '22021' });
+          // Postgres' own text names the bytes it refused; it stays in `cause`, out of the message.
+          expect(rejected.message).toBe('durable tier refused the data: invalid_data (SQLSTATE 22021)');
+          expect(rejected.cause).toBeDefined();
+          expect(await snapshot(key)).toEqual({ run: null, checkpoints: [] });
+          await refusal(tier.ensureRun(key, fields({ [field]: '\u0000' })));
+          expect(await tier.getRun(key)).toBeNull();
+        },
+      );
+
+      it('a refused version leaves the run, its earlier versions and its head as they were', async () => {
+        const key = newKey();
+        await commit(key, version(1), { requireHead: 0 });
+        const before = await snapshot(key);
+        await refusal(commit(key, version(2), { run: fields({ agentName: 'x\u0000' }), requireHead: 1 }));
+        await refusal(commit(key, version(2), { run: fields({ agentName: 'x\u0000' }) }));
+        expect(await snapshot(key)).toEqual(before);
+        expect(await commit(key, version(2), { requireHead: 1 })).toEqual({ status: 'committed' });
+      });
+
+      it('a receipt jsonb refuses (\\u0000) and a status outside the enum are refusals too', async () => {
+        const key = newKey();
+        const v1 = version(1);
+        const idem = receiptFor(key, v1, 'idem-nul');
+        const badReceipt = { ...idem, receipt: { ...idem.receipt, hash: 'h\u0000' } };
+        expect(await refusal(commit(key, v1, { idempotency: badReceipt }))).toMatchObject({
+          reason: 'invalid_data',
+          sqlState: '22P05',
+        });
+        const bogus = fields({ status: 'bogus' as RunFields['status'] });
+        expect(await refusal(commit(key, v1, { run: bogus }))).toMatchObject({
+          reason: 'constraint_violation',
+          sqlState: '23514',
+        });
+        expect(await snapshot(key)).toEqual({ run: null, checkpoints: [] });
+        expect(await tier.getReceipt(key, 'idem-nul')).toBeNull();
       });
     });
 

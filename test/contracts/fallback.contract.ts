@@ -1,6 +1,6 @@
 /**
  * The FallbackStore contract: every adapter runs this suite through a fixture (see fallback.memory.test.ts,
- * fallback.local-folder.test.ts). Each test starts from an empty store.
+ * fallback.local-folder.test.ts). Each test starts from an empty store. Covers the dead letters too.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { RunFields } from '../../lib/tiers/durable/port.ts';
@@ -193,6 +193,107 @@ export function fallbackContract(fx: FallbackFixture): void {
       expect((await store.loadLatest({ tenantId: 't', runId: 'r3' }))?.version).toBe(200);
     });
 
+    describe('dead letters', () => {
+      it('quarantine moves a write out of the spool into the dead letters, with its reason and time', async () => {
+        const v1 = await store.spool(write(a, 1));
+        const v2 = await store.spool(write(a, 2));
+        const other = await store.spool(write(b, 1));
+        expect(await store.deadLetterCount()).toBe(0);
+        expect(await store.deadLetters({ limit: 10 })).toEqual([]);
+        const before = Date.now();
+        expect(await store.quarantine(v2.id, 'invalid_data')).toBe(true);
+        const after = Date.now();
+        // Out of the spool: no list, count or load sees it (and so no drain replays it, no read serves it).
+        expect(await store.list({ limit: 10 })).toEqual([v1, other]);
+        expect(await store.count()).toBe(2);
+        expect(await store.loadLatest(a)).toEqual(v1.record);
+        expect(await store.loadVersion(a, 2)).toBeNull();
+        const [letter, ...more] = await store.deadLetters({ limit: 10 });
+        expect(more).toEqual([]);
+        expect(letter).toMatchObject({ write: v2, reason: 'invalid_data' });
+        expect(letter!.quarantinedAt).toBeGreaterThanOrEqual(before);
+        expect(letter!.quarantinedAt).toBeLessThanOrEqual(after);
+        expect(await store.deadLetterCount()).toBe(1);
+      });
+
+      it('a dead letter stays: quarantining or removing it again, or a forged id, changes nothing', async () => {
+        const v1 = await store.spool(write(a, 1));
+        expect(await store.quarantine(v1.id, 'invalid_data')).toBe(true);
+        expect(await store.quarantine(v1.id, 'after_dead_letter')).toBe(false);
+        await store.remove(v1.id);
+        expect(await store.quarantine('../../../etc/passwd', 'invalid_data')).toBe(false);
+        expect(await store.quarantine(`${v1.id}/..`, 'invalid_data')).toBe(false);
+        expect(await store.quarantine('000000000000001-000000-000000000000-nope', 'invalid_data')).toBe(
+          false,
+        );
+        expect(await store.deadLetters({ limit: 10 })).toEqual([
+          { write: v1, reason: 'invalid_data', quarantinedAt: expect.any(Number) },
+        ]);
+        expect(await store.deadLetterCount()).toBe(1);
+        expect(await store.count()).toBe(0);
+      });
+
+      it('refuses a reason that is not a code, and moves nothing', async () => {
+        const v1 = await store.spool(write(a, 1));
+        for (const reason of ['', 'Invalid', 'has space', '../x', 'a.b', 'x'.repeat(65), 'nul\u0000'])
+          await expect(store.quarantine(v1.id, reason)).rejects.toThrow(RangeError);
+        expect(await store.list({ limit: 10 })).toEqual([v1]);
+        expect(await store.deadLetterCount()).toBe(0);
+      });
+
+      it('lists dead letters in spool order, not quarantine order, and pages with `after`', async () => {
+        const spooled: SpooledWrite[] = [];
+        for (let v = 1; v <= 5; v++) spooled.push(await store.spool(write(v % 2 ? a : c, v)));
+        for (const i of [3, 0, 4, 1]) await store.quarantine(spooled[i]!.id, `reason_${i}`);
+        const letters = await store.deadLetters({ limit: 10 });
+        expect(letters.map((d) => d.write)).toEqual([spooled[0], spooled[1], spooled[3], spooled[4]]);
+        expect(letters.map((d) => d.reason)).toEqual(['reason_0', 'reason_1', 'reason_3', 'reason_4']);
+        expect((await store.deadLetters({ limit: 2 })).map((d) => d.write)).toEqual(spooled.slice(0, 2));
+        expect((await store.deadLetters({ limit: 2, after: spooled[1]!.id })).map((d) => d.write)).toEqual([
+          spooled[3],
+          spooled[4],
+        ]);
+        // `after` need not be a dead letter itself (here: the write still spooled).
+        expect(
+          (await store.deadLetters({ limit: 10, after: spooled[2]!.id })).map((d) => d.write.id),
+        ).toEqual([spooled[3]!.id, spooled[4]!.id]);
+        expect(await store.list({ limit: 10 })).toEqual([spooled[2]]);
+        await expect(store.deadLetters({ limit: 1001 })).rejects.toThrow(RangeError);
+      });
+
+      it('removeRun removes the dead letters of the run too, and only of that run', async () => {
+        const gone = [await store.spool(write(a, 1)), await store.spool(write(a, 2))];
+        await store.spool(write(a, 3));
+        const kept = await store.spool(write(b, 1));
+        await store.quarantine(gone[0]!.id, 'invalid_data');
+        await store.quarantine(gone[1]!.id, 'after_dead_letter');
+        await store.quarantine(kept.id, 'invalid_data');
+        expect(await store.removeRun(a)).toBe(3);
+        expect(await store.removeRun(a)).toBe(0);
+        expect((await store.deadLetters({ limit: 10 })).map((d) => d.write)).toEqual([kept]);
+        expect(await store.deadLetterCount()).toBe(1);
+        expect(await store.count()).toBe(0);
+      });
+
+      it('keeps the payload and every field of a quarantined write byte for byte', async () => {
+        const payload = `{"t":"nul\u0000 é 🧪 \u2028"}`;
+        const full: Omit<SpooledWrite, 'id'> = {
+          ...write({ tenantId: '../t', runId: 'a\u0000b' }, 7, payload),
+          idempotency: {
+            key: 'idem',
+            fingerprint: 'fp',
+            ttlSeconds: 60,
+            receipt: { runId: 'a\u0000b', version: 7, hash: 'h', durability: 'spooled' },
+          },
+        };
+        const spooled = await store.spool(full);
+        await store.quarantine(spooled.id, 'invalid_data');
+        const [letter] = await store.deadLetters({ limit: 1 });
+        expect(letter?.write).toEqual({ ...full, id: spooled.id });
+        expect(letter?.write.record.payload).toBe(payload);
+      });
+    });
+
     it('answers ping while open', async () => {
       await expect(store.ping()).resolves.toBeUndefined();
     });
@@ -211,7 +312,15 @@ export function fallbackContract(fx: FallbackFixture): void {
       expect(await store.count()).toBe(2);
       const after = await store.spool(write(a, 4));
       expect(after.id > before[2]!.id).toBe(true);
+      // Dead letters survive a reopen too, and stay out of the spool.
+      expect(await store.quarantine(before[0]!.id, 'invalid_data')).toBe(true);
+      store = await fx.reopen!(store);
+      expect(await store.deadLetters({ limit: 10 })).toEqual([
+        { write: before[0], reason: 'invalid_data', quarantinedAt: expect.any(Number) },
+      ]);
+      expect(await store.list({ limit: 10 })).toEqual([before[2], after]);
       expect(await store.removeRun(a)).toBe(3);
+      expect(await store.deadLetterCount()).toBe(0);
     });
   });
 }

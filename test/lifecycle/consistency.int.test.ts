@@ -321,6 +321,26 @@ describe('npm run strata -- check', () => {
     expect((await engines.hot.load(key))?.version).toBe(3);
   });
 
+  it('lists the dead letters of the spool folder: count, run, version and reason, never the payload', async () => {
+    const key = newKey('cli-dead');
+    const marker = `payload-${randomUUID()}`;
+    const spooled = await fallback.spool({
+      key,
+      record: at(7, marker),
+      run: fields(),
+      spooledAt: Date.now(),
+    });
+    expect(await fallback.quarantine(spooled.id, 'invalid_data')).toBe(true);
+    try {
+      const check = await cli(['--since', new Date().toISOString()]);
+      expect(check.stdout).toContain('Dead letters: 1 spooled write(s) the drain set aside');
+      expect(check.stdout).toContain(`  ${key.tenantId}/${key.runId}  v7  invalid_data  `);
+      expect(check.stdout).not.toContain(marker);
+    } finally {
+      expect(await fallback.removeRun(key)).toBe(1);
+    }
+  });
+
   it('refuses a time it cannot read, naming the format', async () => {
     await expect(cli(['--since', 'yesterday'])).rejects.toMatchObject({
       code: 1,

@@ -74,6 +74,7 @@ describe('formatConsistencyReport', () => {
         samples: [{ kind: 'index_behind', tenantId: 't', runId: 'r', detail: 'index v1', repaired: true }],
         errors: ['t/q: hot tier unavailable'],
         archiveChecked: false,
+        deadLetters: null,
       },
       { repair: true },
     );
@@ -82,5 +83,44 @@ describe('formatConsistencyReport', () => {
     expect(text).toMatch(/^archive_mismatch\s+0\s+-\s+not checked: no archive configured$/m);
     expect(text).toContain('t/r  index v1  (repaired)');
     expect(text).toContain('Failures:\n  t/q: hot tier unavailable');
+    expect(text).toContain('Dead letters: not checked');
+  });
+
+  it('counts the dead letters and lists the first by run, version, reason and time', () => {
+    const base = {
+      scanned: 0,
+      drift: zero,
+      repaired: zero,
+      failures: 0,
+      samples: [],
+      errors: [],
+      archiveChecked: true,
+    };
+    const letter = (runId: string, version: number, reason: string) => ({
+      tenantId: 't',
+      runId,
+      version,
+      reason,
+      quarantinedAt: Date.UTC(2026, 11, 1, 12),
+      spoolId: `id-${runId}-${version}`,
+    });
+    const none = formatConsistencyReport(
+      { ...base, deadLetters: { count: 0, first: [] } },
+      { repair: false },
+    );
+    expect(none).toContain('Dead letters: none');
+    const text = formatConsistencyReport(
+      {
+        ...base,
+        deadLetters: {
+          count: 3,
+          first: [letter('p', 2, 'invalid_data'), letter('p', 3, 'after_dead_letter')],
+        },
+      },
+      { repair: false },
+    );
+    expect(text).toContain('Dead letters: 3 spooled write(s) the drain set aside');
+    expect(text).toContain('  t/p  v2  invalid_data  2026-12-01T12:00:00.000Z\n  t/p  v3  after_dead_letter');
+    expect(text).toContain('… and 1 more');
   });
 });

@@ -132,6 +132,57 @@ describe('local-folder fallback store · files', () => {
     await Promise.all([one.close(), two.close()]);
   });
 
+  it('quarantines by renaming the file into dead-letters/, byte for byte, its name carrying time and reason', async () => {
+    const dir = join(await tempRoot(), 'spool');
+    let clock = 1_767_225_600_000;
+    const store = await createLocalFolderFallback({ dir, now: () => clock });
+    const kept = await store.spool(write(key, 1));
+    const poisoned = await store.spool(write(key, 2));
+    const body = await readFile(join(dir, `${poisoned.id}.json`), 'utf8');
+    clock += 1234;
+    expect(await store.quarantine(poisoned.id, 'invalid_data')).toBe(true);
+    expect((await readdir(dir)).sort()).toEqual([`${kept.id}.json`, 'dead-letters']);
+    const name = `${poisoned.id}.001767225601234.invalid_data.json`;
+    expect(await readdir(join(dir, 'dead-letters'))).toEqual([name]);
+    expect(await readFile(join(dir, 'dead-letters', name), 'utf8')).toBe(body);
+    // A stray file among the dead letters is nobody's dead letter.
+    await writeFile(join(dir, 'dead-letters', 'notes.txt'), 'operator notes');
+    expect(await store.deadLetters({ limit: 10 })).toEqual([
+      { write: poisoned, reason: 'invalid_data', quarantinedAt: 1_767_225_601_234 },
+    ]);
+    expect(await store.deadLetterCount()).toBe(1);
+    await store.close();
+  });
+
+  it('two processes quarantining one write: exactly one moves it, both see the dead letter', async () => {
+    const dir = join(await tempRoot(), 'spool');
+    const [one, two] = [await openAt(dir), await openAt(dir)];
+    const spooled = await Promise.all([1, 2, 3].map((v) => one.spool(write(key, v))));
+    const moved = await Promise.all(
+      spooled.flatMap((w) => [one.quarantine(w.id, 'invalid_data'), two.quarantine(w.id, 'invalid_data')]),
+    );
+    expect(moved.filter(Boolean)).toHaveLength(3);
+    for (const store of [one, two]) {
+      expect((await store.deadLetters({ limit: 10 })).map((d) => d.write)).toEqual(spooled);
+      expect(await store.count()).toBe(0);
+      expect(await store.loadLatest(key)).toBeNull();
+    }
+    expect(await two.removeRun(key)).toBe(3);
+    expect(await one.deadLetterCount()).toBe(0);
+    await Promise.all([one.close(), two.close()]);
+  });
+
+  it('a quarantine after the folder vanished moves nothing and does not bring the folder back', async () => {
+    const root = await tempRoot();
+    const dir = join(root, 'spool');
+    const store = await openAt(dir);
+    const spooled = await store.spool(write(key, 1));
+    await rm(dir, { recursive: true });
+    expect(await store.quarantine(spooled.id, 'invalid_data')).toBe(false);
+    expect(await readdir(root)).toEqual([]);
+    await store.close();
+  });
+
   it('refuses a corrupt spool file with a message that says what to do, and ignores foreign files', async () => {
     const dir = join(await tempRoot(), 'spool');
     const store = await openAt(dir);

@@ -1,12 +1,19 @@
 /**
- * The fallback store in a local folder: one file per spooled write, written atomically. Several processes
- * may share the folder: names are unique, `list`, `count` and `removeRun` read the folder again, and a file
- * another process removed is simply skipped.
+ * The fallback store in a local folder: one file per spooled write, written atomically; dead letters in a
+ * subfolder (dead-letter-files.ts). Several processes may share the folder: names are unique, `list`, `count`,
+ * `removeRun` and the dead-letter reads read the folder again, and a file another process removed is skipped.
  */
 import { access, constants, mkdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { TierUnavailable } from '../../errors.ts';
 import type { RunKey } from '../types.ts';
+import {
+  DEAD_LETTER_DIR,
+  type DeadLetterFile,
+  deadLetterName,
+  listDeadLetterFiles,
+  moveToDeadLetters,
+} from './dead-letter-files.ts';
 import {
   fileOf,
   listSpoolFiles,
@@ -17,8 +24,8 @@ import {
   syncDir,
   writeAtomically,
 } from './folder-files.ts';
-import type { FallbackStore, SpooledWrite } from './port.ts';
-import { checkListPage, createSpoolIds, newestFirst } from './spool-order.ts';
+import type { DeadLetter, FallbackStore, SpooledWrite } from './port.ts';
+import { checkListPage, checkReason, createSpoolIds, newestFirst } from './spool-order.ts';
 
 export interface LocalFolderFallbackOptions {
   /** The folder that holds the spool; created when missing. Give each deployment its own. */
@@ -29,7 +36,7 @@ export interface LocalFolderFallbackOptions {
    */
   readonly staleTempMs?: number | undefined;
   /**
-   * Clock for ids and temp-file age, in epoch ms.
+   * Clock for ids, temp-file age and the time of quarantine, in epoch ms.
    * @default Date.now
    */
   readonly now?: (() => number) | undefined;
@@ -40,6 +47,16 @@ const FORMAT = 'strata-fallback/1';
 const READ_BATCH = 32;
 
 const sameRun = (a: RunKey, b: RunKey) => a.tenantId === b.tenantId && a.runId === b.runId;
+
+/** Reads `items` READ_BATCH at a time until `limit` results; an item that reads as null (gone) is skipped. */
+async function readUpTo<I, T>(items: readonly I[], limit: number, read: (item: I) => Promise<T | null>) {
+  const out: T[] = [];
+  for (let i = 0; i < items.length && out.length < limit; i += READ_BATCH) {
+    const batch = items.slice(i, i + Math.min(READ_BATCH, limit - out.length));
+    for (const value of await Promise.all(batch.map(read))) if (value !== null) out.push(value);
+  }
+  return out;
+}
 
 /** Whatever the file system throws becomes TierUnavailable; our own answers pass through. */
 async function io<T>(operation: string, call: () => Promise<T>): Promise<T> {
@@ -54,6 +71,7 @@ async function io<T>(operation: string, call: () => Promise<T>): Promise<T> {
 
 export async function createLocalFolderFallback(options: LocalFolderFallbackOptions): Promise<FallbackStore> {
   const { dir, staleTempMs = 60_000, now = Date.now } = options;
+  const deadDir = join(dir, DEAD_LETTER_DIR);
   // Per run (by hash): spool id → version. It may list files another process has removed since (they are
   // dropped when a read misses them); it never misses a file this process spooled.
   const index = new Map<string, Map<string, number>>();
@@ -78,10 +96,16 @@ export async function createLocalFolderFallback(options: LocalFolderFallbackOpti
   };
 
   /** The write stored under `id`, or null once it is gone. */
-  async function read(id: string): Promise<SpooledWrite | null> {
+  const read = (id: string) => readAt(join(dir, fileOf(id)), id);
+  const readDead = async (file: DeadLetterFile): Promise<DeadLetter | null> => {
+    const write = await readAt(join(deadDir, file.name), file.id);
+    return write && { write, reason: file.reason, quarantinedAt: file.quarantinedAt };
+  };
+
+  async function readAt(path: string, id: string): Promise<SpooledWrite | null> {
     let text: string;
     try {
-      text = await readFile(join(dir, fileOf(id)), 'utf8');
+      text = await readFile(path, 'utf8');
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
       throw error;
@@ -95,7 +119,7 @@ export async function createLocalFolderFallback(options: LocalFolderFallbackOpti
     if (parsed?.format !== FORMAT || parsed.write?.id !== id)
       throw new TierUnavailable(
         'fallback',
-        `${join(dir, fileOf(id))} is not a readable ${FORMAT} spooled write; move it out of ${dir} so the drain can continue`,
+        `${path} is not a readable ${FORMAT} spooled write; move it out of ${dir} so the drain can continue`,
       );
     return parsed.write;
   }
@@ -145,13 +169,8 @@ export async function createLocalFolderFallback(options: LocalFolderFallbackOpti
       return io('list', async () => {
         const { after } = page;
         const ids = (await scan()).map((f) => f.id).filter((id) => after === undefined || id > after);
-        const out: SpooledWrite[] = [];
         // Read ahead in batches; a file removed meanwhile (by a drain elsewhere) is skipped, not returned short.
-        for (let i = 0; i < ids.length && out.length < page.limit; i += READ_BATCH) {
-          const batch = ids.slice(i, i + Math.min(READ_BATCH, page.limit - out.length));
-          for (const write of await Promise.all(batch.map(read))) if (write) out.push(write);
-        }
-        return out;
+        return readUpTo(ids, page.limit, read);
       });
     },
     async loadLatest(key) {
@@ -183,12 +202,46 @@ export async function createLocalFolderFallback(options: LocalFolderFallbackOpti
         }
         // An erased run must not come back after a power cut: make the removals durable.
         if (doomed.length > 0) await syncDir(dir);
-        return doomed.length;
+        const hash = runHash(key);
+        const candidates = (await listDeadLetterFiles(deadDir)).filter((f) => f.runHash === hash);
+        let letters = 0;
+        for (const file of candidates) {
+          const letter = await readDead(file);
+          if (!letter || !sameRun(letter.write.key, key)) continue;
+          await rm(join(deadDir, file.name), { force: true });
+          letters++;
+        }
+        if (letters > 0) await syncDir(deadDir);
+        return doomed.length + letters;
       });
     },
     async count() {
       ensureOpen();
       return io('count', async () => (await scan()).length);
+    },
+    async quarantine(id, reason) {
+      checkReason(reason);
+      ensureOpen();
+      const file = parseSpoolName(fileOf(id));
+      if (!file) return false;
+      const moved = await io('quarantine', () =>
+        moveToDeadLetters(dir, deadDir, id, deadLetterName(id, now(), reason)),
+      );
+      forget(file.id, file.runHash); // gone from the spool either way
+      return moved;
+    },
+    async deadLetters(page) {
+      checkListPage(page);
+      ensureOpen();
+      return io('deadLetters', async () => {
+        const { after } = page;
+        const files = (await listDeadLetterFiles(deadDir)).filter((f) => after === undefined || f.id > after);
+        return readUpTo(files, page.limit, readDead);
+      });
+    },
+    async deadLetterCount() {
+      ensureOpen();
+      return io('deadLetterCount', async () => (await listDeadLetterFiles(deadDir)).length);
     },
     async ping() {
       ensureOpen();

@@ -1,12 +1,12 @@
 /** An in-process FallbackStore for unit tests: the semantics of the local folder, nothing kept on disk. */
 import { TierUnavailable } from '../../errors.ts';
 import type { RunKey } from '../types.ts';
-import type { FallbackStore, SpooledWrite } from './port.ts';
-import { checkListPage, createSpoolIds, newestFirst } from './spool-order.ts';
+import type { DeadLetter, FallbackStore, SpooledWrite } from './port.ts';
+import { bySpoolId, checkListPage, checkReason, createSpoolIds, newestFirst } from './spool-order.ts';
 
 export interface MemoryFallbackOptions {
   /**
-   * Clock for the ids, in epoch ms.
+   * Clock for the ids and the time of quarantine, in epoch ms.
    * @default Date.now
    */
   readonly now?: (() => number) | undefined;
@@ -15,9 +15,12 @@ export interface MemoryFallbackOptions {
 const sameRun = (a: RunKey, b: RunKey) => a.tenantId === b.tenantId && a.runId === b.runId;
 
 export function createMemoryFallback(options: MemoryFallbackOptions = {}): FallbackStore {
-  const nextId = createSpoolIds(options.now);
+  const { now = Date.now } = options;
+  const nextId = createSpoolIds(now);
   // A Map keeps insertion order, which is id order: ids only grow within one store.
   const writes = new Map<string, SpooledWrite>();
+  // Quarantined in any order: sorted by id when listed.
+  const dead = new Map<string, DeadLetter>();
   let closed = false;
 
   function open(): void {
@@ -67,11 +70,35 @@ export function createMemoryFallback(options: MemoryFallbackOptions = {}): Fallb
       open();
       const doomed = ofRun(key);
       for (const write of doomed) writes.delete(write.id);
-      return doomed.length;
+      const letters = [...dead.values()].filter((d) => sameRun(d.write.key, key));
+      for (const letter of letters) dead.delete(letter.write.id);
+      return doomed.length + letters.length;
     },
     async count() {
       open();
       return writes.size;
+    },
+    async quarantine(id, reason) {
+      checkReason(reason);
+      open();
+      const write = writes.get(id);
+      if (!write) return false;
+      writes.delete(id);
+      dead.set(id, { write, reason, quarantinedAt: now() });
+      return true;
+    },
+    async deadLetters(page) {
+      checkListPage(page);
+      open();
+      const { after } = page;
+      return [...dead.values()]
+        .filter((d) => after === undefined || d.write.id > after)
+        .sort((a, b) => bySpoolId(a.write, b.write))
+        .slice(0, page.limit);
+    },
+    async deadLetterCount() {
+      open();
+      return dead.size;
     },
     async ping() {
       open();

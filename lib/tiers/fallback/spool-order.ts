@@ -1,4 +1,4 @@
-/** Spool ids (strings that compare in spool order, unique across processes) and the orders the adapters share. */
+/** Spool ids (strings that compare in spool order, unique across processes), and the orders and checks the adapters share. */
 import { randomBytes } from 'node:crypto';
 import type { ListPage } from './port.ts';
 
@@ -43,3 +43,16 @@ export function checkListPage(page: ListPage): void {
   if (!Number.isInteger(page.limit) || page.limit < 1 || page.limit > 1_000)
     throw new RangeError(`list: limit must be an integer in 1..1000, got ${page.limit}`);
 }
+
+/** A dead letter's reason: a code that is safe in a file name, a log line and a terminal. */
+export const REASON_PATTERN = /^[a-z][a-z0-9_]{0,63}$/;
+
+export function checkReason(reason: string): void {
+  if (!REASON_PATTERN.test(reason))
+    throw new RangeError(
+      `quarantine: reason must be a code like "invalid_data" ([a-z][a-z0-9_]*, <= 64), got ${JSON.stringify(reason)}`,
+    );
+}
+
+/** Orders by spool id (a run's versions in spool order). */
+export const bySpoolId = (a: { id: string }, b: { id: string }) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);

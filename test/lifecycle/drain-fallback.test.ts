@@ -1,0 +1,90 @@
+/** drain-fallback over the memory fallback, the memory hot tier and PGlite: dead letters, gaps, outages. */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TierUnavailable } from '../../lib/errors.ts';
+import { silentLogger } from '../../lib/observability/logger.ts';
+import { type Breakers, withBreaker } from '../../lib/runtime/resilient-tiers.ts';
+import { createPgliteDurableTier } from '../../lib/tiers/durable/pglite.ts';
+import type { DurableTier } from '../../lib/tiers/durable/port.ts';
+import { createMemoryFallback } from '../../lib/tiers/fallback/memory.ts';
+import { createMemoryHotTier } from '../../lib/tiers/hot/memory.ts';
+import type { HotTier } from '../../lib/tiers/hot/port.ts';
+import { drain, poisonedSpoolFlow, runKey, spoolWrite } from './drain-scenario.ts';
+
+let durable: DurableTier;
+let hot: HotTier;
+
+beforeAll(async () => {
+  durable = await createPgliteDurableTier();
+  hot = await createMemoryHotTier();
+});
+afterAll(async () => {
+  await durable?.close();
+  await hot?.close();
+});
+
+describe('drain-fallback with a write Postgres refuses', () => {
+  it('quarantines it, drains the other runs past it, and keeps the gap in its run', async () => {
+    await poisonedSpoolFlow({ durable, hot, fallback: createMemoryFallback() });
+  });
+
+  it('refusals do not open the durable breaker: the good writes behind five of them still drain', async () => {
+    const breakers: Breakers = {};
+    const guarded = withBreaker('durable', durable, breakers, silentLogger, { failureThreshold: 3 });
+    const fallback = createMemoryFallback();
+    const poisoned = Array.from({ length: 5 }, () => runKey('poisoned'));
+    for (const key of poisoned) await spoolWrite(fallback, key, 1, true);
+    const good = runKey('good');
+    await spoolWrite(fallback, good, 1);
+    expect(await drain({ durable: guarded, hot, fallback })).toEqual({
+      replayed: 1,
+      conflicts: 0,
+      quarantined: 5,
+      stoppedEarly: false,
+      remaining: 0,
+    });
+    expect(breakers.durable?.state()).toBe('closed');
+    expect((await durable.loadLatest(good))?.version).toBe(1);
+  });
+
+  it('a durable tier that is down still stops the drain, and nothing is quarantined', async () => {
+    const fallback = createMemoryFallback();
+    const key = runKey('waiting');
+    const spooled = [await spoolWrite(fallback, key, 1), await spoolWrite(fallback, key, 2)];
+    const down: DurableTier = {
+      ...durable,
+      commit: async () => {
+        throw new TierUnavailable('durable', 'connection refused');
+      },
+    };
+    expect(await drain({ durable: down, hot, fallback })).toEqual({
+      replayed: 0,
+      conflicts: 0,
+      quarantined: 0,
+      stoppedEarly: true,
+      remaining: 2,
+    });
+    expect(await fallback.list({ limit: 10 })).toEqual(spooled);
+    expect(await fallback.deadLetterCount()).toBe(0);
+    // Back up: the same writes replay.
+    expect(await drain({ durable, hot, fallback })).toMatchObject({ replayed: 2, remaining: 0 });
+  });
+
+  it('a fallback store that fails while quarantining stops the drain; the write stays spooled', async () => {
+    const inner = createMemoryFallback();
+    const key = runKey('poisoned');
+    const spooled = await spoolWrite(inner, key, 1, true);
+    const fallback = {
+      ...inner,
+      quarantine: async () => {
+        throw new TierUnavailable('fallback', 'disk gone');
+      },
+    };
+    expect(await drain({ durable, hot, fallback })).toMatchObject({
+      quarantined: 0,
+      stoppedEarly: true,
+      remaining: 1,
+    });
+    expect(await inner.list({ limit: 10 })).toEqual([spooled]);
+    expect(await durable.getRun(key)).toBeNull();
+  });
+});
