@@ -63,3 +63,13 @@ output "function_names" {
   description = "Every deployed function."
   value       = local.function_names
 }
+
+output "upstash_rest_url" {
+  description = "UPSTASH_REDIS_REST_URL of the hot tier (for the CLI: npm run strata -- check)."
+  value       = local.upstash_rest_url
+}
+
+output "clickhouse_url" {
+  description = "CLICKHOUSE_URL of the archive (for npm run db:migrate)."
+  value       = local.clickhouse_url
+}

@@ -5,6 +5,10 @@ terraform {
   # 1.9: validation blocks may refer to other variables (canary_release needs api_domain).
   required_version = ">= 1.9.0"
 
+  # State in a GCS bucket, one prefix per environment:
+  # terraform init -backend-config="bucket=<state bucket>" -backend-config="prefix=strata/<env>"
+  backend "gcs" {}
+
   required_providers {
     google = {
       source  = "hashicorp/google"
