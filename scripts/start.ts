@@ -12,6 +12,7 @@ import { createLogger } from '../lib/observability/logger.ts';
 import { ensureDevApiKey } from '../lib/runtime/dev-tenant.ts';
 import { lifecycleDeps, lifecycleJobs } from '../lib/runtime/lifecycle.ts';
 import { startLocalSchedules } from '../lib/runtime/local-schedules.ts';
+import { SCHEDULES } from '../lib/runtime/schedules.ts';
 import { stateApiDeps } from '../lib/runtime/state-api.ts';
 import { openTiers } from '../lib/runtime/tiers.ts';
 
@@ -33,15 +34,9 @@ const apiKey = await ensureDevApiKey(tiers.durable, config.dataDir);
 const deps = stateApiDeps(config, tiers, log);
 const jobs = lifecycleJobs(config);
 const lifecycle = lifecycleDeps(tiers, log);
-// The same cadence as the Cloud Scheduler jobs in terraform/.
+// The cadence of lib/runtime/schedules.ts, the same file terraform/'s Cloud Scheduler jobs are written from.
 const schedules = startLocalSchedules(
-  [
-    { name: 'archive-completed', everyMs: 60_000, run: () => jobs['archive-completed'](lifecycle) },
-    { name: 'retention', everyMs: 3_600_000, run: () => jobs.retention(lifecycle) },
-    { name: 'drain-fallback', everyMs: 30_000, run: () => jobs['drain-fallback'](lifecycle) },
-    { name: 'drain-outbox', everyMs: 60_000, run: () => jobs['drain-outbox'](lifecycle) },
-    { name: 'consistency-check', everyMs: 600_000, run: () => jobs['consistency-check'](lifecycle) },
-  ],
+  SCHEDULES.map(({ name, everyMs }) => ({ name, everyMs, run: () => jobs[name](lifecycle) })),
   log,
 );
 
