@@ -1,4 +1,5 @@
 /** Configuration: read once from the environment, validated, injectable. Every variable is listed in README.md. */
+import { join } from 'node:path';
 import * as v from 'valibot';
 
 const int = (min: number, max: number) =>
@@ -66,12 +67,35 @@ const EnvSchema = v.object({
   STRATA_DURABLE_RETENTION_DAYS: v.optional(int(1, 3650), '30'),
   /** A run not updated for this long and never completed is closed as failed (then archived). @default 168 */
   STRATA_ABANDON_AFTER_HOURS: v.optional(int(1, 24 * 3650), '168'),
-  /** Folder of the fallback spool (a persistent disk or mounted bucket in production). @default "$STRATA_DATA_DIR/fallback" */
+  /**
+   * Fallback store backend: a local folder, a Google Cloud Storage bucket (what a deploy needs: an instance's
+   * disk is memory), or in process (tests). @default "folder"
+   */
+  STRATA_FALLBACK: v.optional(v.picklist(['folder', 'gcs', 'memory']), 'folder'),
+  /** Folder of the fallback spool with STRATA_FALLBACK=folder. @default "$STRATA_DATA_DIR/fallback" */
   STRATA_FALLBACK_DIR: v.optional(v.pipe(v.string(), v.minLength(1))),
+  /** Bucket of the fallback spool with STRATA_FALLBACK=gcs (required then). */
+  STRATA_FALLBACK_BUCKET: v.optional(
+    v.pipe(v.string(), v.regex(/^[a-z0-9][a-z0-9._-]{1,220}[a-z0-9]$/, 'must be a bucket name')),
+  ),
+  /** Object-name prefix of the spool in that bucket, so one bucket can hold several deployments. @default "spool/" */
+  STRATA_FALLBACK_PREFIX: v.optional(
+    v.pipe(v.string(), v.regex(/^[\w./-]*$/, 'letters, digits, _ . / - only')),
+    'spool/',
+  ),
+  /** Storage JSON API endpoint to use instead of Google's, without credentials (infra/gcs-bridge); local only. */
+  STRATA_GCS_ENDPOINT: v.optional(url),
   /** Audience of Cloud Scheduler's OIDC tokens: the scheduled function's URL. */
   STRATA_SCHEDULER_AUDIENCE: v.optional(url),
   /** Comma-separated service-account e-mails allowed to trigger scheduled functions. @default "" */
   STRATA_SCHEDULER_EMAILS: v.optional(v.string(), ''),
+  /**
+   * JWKS URL whose keys are trusted for scheduler tokens instead of Google's. Tests only (a local key set);
+   * needs STRATA_SCHEDULER_ISSUERS, so a foreign key can never pass for Google's issuer.
+   */
+  STRATA_SCHEDULER_JWKS_URL: v.optional(url),
+  /** Comma-separated issuers accepted in scheduler tokens. @default Google's (https://accounts.google.com) */
+  STRATA_SCHEDULER_ISSUERS: v.optional(v.string(), ''),
   /** pino level. @default "info" */
   STRATA_LOG_LEVEL: v.optional(
     v.picklist(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
@@ -116,8 +140,23 @@ export interface Config {
     readonly durableRetentionMs: number;
     readonly abandonAfterMs: number;
   };
-  readonly fallbackDir: string | null;
-  readonly scheduler: { readonly audience: string | null; readonly allowedEmails: readonly string[] };
+  readonly fallback:
+    | { readonly kind: 'folder'; readonly dir: string }
+    | {
+        readonly kind: 'gcs';
+        readonly bucket: string;
+        readonly prefix: string;
+        readonly endpoint: string | null;
+      }
+    | { readonly kind: 'memory' };
+  readonly scheduler: {
+    readonly audience: string | null;
+    readonly allowedEmails: readonly string[];
+    /** Trusted instead of Google's keys (tests only). */
+    readonly jwksUrl: string | null;
+    /** Empty: Google's issuers. */
+    readonly issuers: readonly string[];
+  };
   readonly compressAboveBytes: number;
   readonly ephemeralPaths: readonly string[];
   readonly idempotencyTtlSeconds: number;
@@ -166,11 +205,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       durableRetentionMs: e.STRATA_DURABLE_RETENTION_DAYS * 86_400_000,
       abandonAfterMs: e.STRATA_ABANDON_AFTER_HOURS * 3_600_000,
     },
-    fallbackDir: e.STRATA_FALLBACK_DIR ?? null,
-    scheduler: {
-      audience: e.STRATA_SCHEDULER_AUDIENCE ?? null,
-      allowedEmails: list(e.STRATA_SCHEDULER_EMAILS),
-    },
+    fallback: fallbackConfig(e),
+    scheduler: schedulerConfig(e),
     compressAboveBytes: e.STRATA_COMPRESS_ABOVE_BYTES,
     ephemeralPaths: list(e.STRATA_EPHEMERAL_PATHS),
     idempotencyTtlSeconds: e.STRATA_IDEMPOTENCY_TTL_SECONDS,
@@ -190,6 +226,32 @@ function archiveConfig(e: Env): Config['archive'] {
     password: e.CLICKHOUSE_PASSWORD,
     database: e.CLICKHOUSE_DATABASE,
     timeoutMs: e.STRATA_ARCHIVE_TIMEOUT_MS,
+  };
+}
+
+function fallbackConfig(e: Env): Config['fallback'] {
+  if (e.STRATA_FALLBACK === 'memory') return { kind: 'memory' };
+  if (e.STRATA_FALLBACK === 'folder')
+    return { kind: 'folder', dir: e.STRATA_FALLBACK_DIR ?? join(e.STRATA_DATA_DIR, 'fallback') };
+  return {
+    kind: 'gcs',
+    bucket: required(e.STRATA_FALLBACK_BUCKET, 'STRATA_FALLBACK_BUCKET', 'STRATA_FALLBACK=gcs'),
+    prefix: e.STRATA_FALLBACK_PREFIX,
+    endpoint: e.STRATA_GCS_ENDPOINT ?? null,
+  };
+}
+
+function schedulerConfig(e: Env): Config['scheduler'] {
+  const issuers = list(e.STRATA_SCHEDULER_ISSUERS);
+  if (e.STRATA_SCHEDULER_JWKS_URL && issuers.length === 0)
+    throw new ConfigError(
+      'STRATA_SCHEDULER_JWKS_URL needs STRATA_SCHEDULER_ISSUERS: name the issuer of that key set, or unset the URL',
+    );
+  return {
+    audience: e.STRATA_SCHEDULER_AUDIENCE ?? null,
+    allowedEmails: list(e.STRATA_SCHEDULER_EMAILS),
+    jwksUrl: e.STRATA_SCHEDULER_JWKS_URL ?? null,
+    issuers,
   };
 }
 

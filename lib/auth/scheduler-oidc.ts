@@ -16,9 +16,11 @@ export interface SchedulerAuthOptions {
   readonly audience: string | null;
   /** Service-account e-mails allowed to trigger (`STRATA_SCHEDULER_EMAILS`). */
   readonly allowedEmails: readonly string[];
-  /** Where the signing keys come from. @default Google's JWKS, fetched and cached by jose */
+  /** Where the signing keys come from. @default the key set at `jwksUrl`, fetched and cached by jose */
   readonly keys?: JWTVerifyGetKey;
-  /** @default Google's issuers */
+  /** A JWKS URL trusted instead of Google's (`STRATA_SCHEDULER_JWKS_URL`; tests only). @default Google's */
+  readonly jwksUrl?: string | null;
+  /** An empty list means Google's (`STRATA_SCHEDULER_ISSUERS`). @default Google's issuers */
   readonly issuers?: readonly string[];
   /** Accepted clock difference. @default 30 */
   readonly clockToleranceSeconds?: number;
@@ -40,11 +42,12 @@ export function createSchedulerAuth(options: SchedulerAuthOptions): SchedulerAut
     }
     const token = bearerToken(authorization);
     if (!token) throw new Unauthorized('send "Authorization: Bearer <OIDC ID token>" (Cloud Scheduler does)');
-    keys ??= createRemoteJWKSet(new URL(GOOGLE_JWKS_URL));
+    keys ??= createRemoteJWKSet(new URL(options.jwksUrl ?? GOOGLE_JWKS_URL));
+    const issuers = options.issuers?.length ? options.issuers : GOOGLE_ISSUERS;
     let payload: Record<string, unknown>;
     try {
       ({ payload } = await jwtVerify(token, keys, {
-        issuer: [...(options.issuers ?? GOOGLE_ISSUERS)],
+        issuer: [...issuers],
         audience: options.audience,
         algorithms: ['RS256'],
         clockTolerance: options.clockToleranceSeconds ?? 30,

@@ -95,6 +95,19 @@ async function openArchive(config: Config): Promise<ArchiveTier | undefined> {
 }
 
 async function openFallback(config: Config): Promise<FallbackStore> {
+  const fallback = config.fallback;
+  if (fallback.kind === 'gcs') {
+    const { createGcsFallback } = await import('../tiers/fallback/gcs.ts');
+    return createGcsFallback({
+      bucket: fallback.bucket,
+      prefix: fallback.prefix,
+      ...(fallback.endpoint && { endpoint: fallback.endpoint }),
+    });
+  }
+  if (fallback.kind === 'memory') {
+    const { createMemoryFallback } = await import('../tiers/fallback/memory.ts');
+    return createMemoryFallback();
+  }
   const { createLocalFolderFallback } = await import('../tiers/fallback/local-folder.ts');
-  return createLocalFolderFallback({ dir: config.fallbackDir ?? join(config.dataDir, 'fallback') });
+  return createLocalFolderFallback({ dir: fallback.dir });
 }
