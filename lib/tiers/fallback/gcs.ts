@@ -17,9 +17,10 @@ import {
   listPage,
   openBucket,
 } from './gcs-client.ts';
+import { createGcsDeadLetters } from './gcs-dead-letters.ts';
 import { createRunIndex } from './gcs-index.ts';
 import type { FallbackStore, SpooledWrite } from './port.ts';
-import { checkListPage, createSpoolIds, newestFirst } from './spool-order.ts';
+import { checkListPage, checkReason, createSpoolIds, newestFirst } from './spool-order.ts';
 
 export interface GcsFallbackOptions {
   readonly bucket: string;
@@ -52,6 +53,7 @@ export function createGcsFallback(options: GcsFallbackOptions): FallbackStore {
   const bucket: Bucket = openBucket(options);
   const where = `gs://${bucket.name}/${prefix}`;
   const index = createRunIndex();
+  const dead = createGcsDeadLetters(bucket, prefix, now);
   const objectOf = (id: string) => `${prefix}${id}.json`;
   const fileOfObject = (name: string): SpoolFile | null =>
     name.startsWith(prefix) ? parseSpoolName(name.slice(prefix.length)) : null;
@@ -301,8 +303,32 @@ export function createGcsFallback(options: GcsFallbackOptions): FallbackStore {
           index.forget({ id: write.id, runHash: runHash(key) });
           removed++;
         }
-        return removed;
+        return removed + (await dead.removeRun(key));
       });
+    },
+    async quarantine(id, reason) {
+      checkReason(reason);
+      ensureOpen();
+      const file = parseSpoolName(`${id}.json`);
+      if (!file) return false;
+      return gcsCall(bucket, 'quarantine', async () => {
+        const name = objectOf(file.id);
+        const generation = await generationOf(name);
+        const write = generation === null ? null : await read({ name, generation });
+        if (generation === null || !write) return false;
+        await dead.quarantine(name, generation, write, reason);
+        index.forget(file);
+        return true;
+      });
+    },
+    async deadLetters(page) {
+      checkListPage(page);
+      ensureOpen();
+      return gcsCall(bucket, 'deadLetters', () => dead.list(page));
+    },
+    async deadLetterCount() {
+      ensureOpen();
+      return gcsCall(bucket, 'deadLetterCount', () => dead.count());
     },
     async count() {
       ensureOpen();
