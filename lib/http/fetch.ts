@@ -40,11 +40,12 @@ export function fetchHandler<Deps>(
   return async (request) => {
     let reply: Reply;
     try {
-      // Held in a local: a failed creation resets `deps` while this request is still reading its body.
-      const ready = (deps ??= createDeps().catch((error: unknown) => {
+      deps ??= createDeps().catch((error: unknown) => {
         deps = undefined;
         throw error;
-      }));
+      });
+      // Held in a local: a failed creation resets `deps` while this request is still reading its body.
+      const ready = deps;
       const apiRequest = await toApiRequest(request);
       reply = await router.dispatch(apiRequest, await ready);
     } catch (error) {
