@@ -23,10 +23,11 @@ import {
 import { type NeonDatabase, startNeonDatabase } from '../support/neon-database.ts';
 
 /**
- * The machine's Redis, in a logical database of the Worker suites' own: the `drain-outbox` job fired there
- * drains the whole outbox it sees, and must not take other suites' entries (they use database 0).
+ * Logical databases of the machine's Redis owned by the Worker suites, one per test file: the `drain-outbox`
+ * job a suite fires drains the whole outbox it sees (acking entries of tenants its database does not know),
+ * so it must not see other suites' entries (database 0) nor the other Worker suite's.
  */
-const REDIS_URL = 'redis://127.0.0.1:6379/13';
+export const WORKER_REDIS_DATABASES = { worker: 13, archive: 14 } as const;
 
 export interface WorkerAnswer {
   readonly status: number;
@@ -81,8 +82,15 @@ export function collectJsonLines(stream: Readable, into: Record<string, unknown>
   });
 }
 
-/** `bindings` are added to (or override) the Worker's env. */
-export async function startWorkerHarness(bindings: Record<string, string> = {}): Promise<WorkerHarness> {
+export interface WorkerHarnessOptions {
+  /** One of WORKER_REDIS_DATABASES, a different one per test file. */
+  readonly redisDatabase: number;
+  /** Added to (or overriding) the Worker's env. @default {} */
+  readonly bindings?: Readonly<Record<string, string>>;
+}
+
+export async function startWorkerHarness(options: WorkerHarnessOptions): Promise<WorkerHarness> {
+  const { redisDatabase, bindings = {} } = options;
   const bundle = await buildWorker();
   const database: NeonDatabase = await startNeonDatabase('strata_workerd');
   const closers: (() => Promise<unknown>)[] = [() => database.close()];
@@ -90,7 +98,9 @@ export async function startWorkerHarness(bindings: Record<string, string> = {}):
     for (const closer of closers.reverse()) await bounded(closer(), 10_000);
   };
   try {
-    const bridge: UpstashBridge = await startUpstashBridge({ redisUrl: REDIS_URL });
+    const bridge: UpstashBridge = await startUpstashBridge({
+      redisUrl: `redis://127.0.0.1:6379/${redisDatabase}`,
+    });
     closers.push(() => bridge.close());
     const hot = createUpstashHotTier({
       url: bridge.url,

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { contentHash } from '../../lib/model/canonical.ts';
 import type { RunKey } from '../../lib/tiers/types.ts';
 import { WORKER_COMPATIBILITY_DATE } from '../../scripts/build-worker.ts';
-import { bounded, startWorkerHarness, type WorkerHarness } from './harness.ts';
+import { bounded, startWorkerHarness, WORKER_REDIS_DATABASES, type WorkerHarness } from './harness.ts';
 
 /** docs/decisions.md, "workerd": the built-ins the bundle may import (under nodejs_compat). */
 const DOCUMENTED_BUILTINS = ['node:crypto', 'node:zlib'];
@@ -18,7 +18,7 @@ const DOCUMENTED_BUILTINS = ['node:crypto', 'node:zlib'];
 let worker: WorkerHarness;
 
 beforeAll(async () => {
-  worker = await startWorkerHarness();
+  worker = await startWorkerHarness({ redisDatabase: WORKER_REDIS_DATABASES.worker });
 });
 afterAll(async () => {
   if (process.env.STRATA_SHOW_WORKER_LOGS) console.log(worker?.logs);
