@@ -9,8 +9,14 @@ import { Miniflare } from 'miniflare';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { contentHash } from '../../lib/model/canonical.ts';
 import type { RunKey } from '../../lib/tiers/types.ts';
-import { WORKER_COMPATIBILITY_DATE } from '../../scripts/build-worker.ts';
-import { bounded, startWorkerHarness, WORKER_REDIS_DATABASES, type WorkerHarness } from './harness.ts';
+import { WORKER_COMPATIBILITY_DATE, WORKER_COMPATIBILITY_FLAGS } from '../../scripts/build-worker.ts';
+import {
+  bounded,
+  collectJsonLines,
+  startWorkerHarness,
+  WORKER_REDIS_DATABASES,
+  type WorkerHarness,
+} from './harness.ts';
 
 /** docs/decisions.md, "workerd": the built-ins the bundle may import (under nodejs_compat). */
 const DOCUMENTED_BUILTINS = ['node:crypto', 'node:zlib'];
@@ -173,6 +179,43 @@ describe('the Worker bundle', () => {
       expect(output).toMatch(/No such module "node:(crypto|zlib)"/);
     } finally {
       await bounded(bare.dispose());
+    }
+  });
+
+  it('refuses a backend that cannot run in a Worker at its first request, naming the variable', async () => {
+    const logs: Record<string, unknown>[] = [];
+    const misconfigured = new Miniflare({
+      modules: [{ type: 'ESModule', path: 'strata-worker.mjs', contents: worker.bundle.code }],
+      compatibilityDate: WORKER_COMPATIBILITY_DATE,
+      compatibilityFlags: [...WORKER_COMPATIBILITY_FLAGS],
+      // No DATABASE_URL: the configuration falls back to PGlite, which a Worker cannot open.
+      bindings: {
+        UPSTASH_REDIS_REST_URL: 'http://127.0.0.1:9',
+        UPSTASH_REDIS_REST_TOKEN: 't',
+        STRATA_ARCHIVE: 'none',
+      },
+      handleRuntimeStdio(stdout: Readable, stderr: Readable) {
+        collectJsonLines(stdout, logs);
+        collectJsonLines(stderr, logs);
+      },
+    });
+    try {
+      const response = await misconfigured.dispatchFetch('http://strata.worker/health/persistence');
+      expect(response.status).toBe(500);
+      expect(await response.json()).toMatchObject({ error: 'internal' });
+      // stdio arrives on its own pipe: give it a bounded moment.
+      for (let i = 0; i < 20 && !logs.some((record) => record.severity === 'ERROR'); i++) await sleep(100);
+      expect(logs).toContainEqual(
+        expect.objectContaining({
+          severity: 'ERROR',
+          err: expect.objectContaining({
+            type: 'ConfigError',
+            message: expect.stringContaining('DATABASE_URL'),
+          }),
+        }),
+      );
+    } finally {
+      await bounded(misconfigured.dispose());
     }
   });
 });
