@@ -4,6 +4,7 @@
  */
 import { toJsonSchema } from '@valibot/to-json-schema';
 import type * as v from 'valibot';
+import { ERROR_CODES, type ErrorCode } from '../../lib/http/error-codes.ts';
 import {
   CompleteRequestSchema,
   DeepAgentStateSchema,
@@ -43,15 +44,53 @@ const body = (ref: string) => ({
   required: true,
   content: { 'application/json': { schema: { $ref: `#/components/schemas/${ref}` } } },
 });
-const common = {
-  '400': errorResponse('invalid_request: the body, path or query is not valid; nothing changed'),
-  '401': errorResponse('unauthorized: no valid API key'),
-  '404': errorResponse('not_found: no such run for this tenant (a foreign run answers the same)'),
-  '503': errorResponse('unavailable: a tier could not store or read it; nothing was acknowledged, retry'),
-};
 const mutating = [
   { name: 'Idempotency-Key', in: 'header', required: false, schema: { type: 'string', maxLength: 255 } },
 ];
+
+/** The error codes each operation can answer (lib/http/error-codes.ts says what each means and its status). */
+const ANY: readonly ErrorCode[] = ['invalid_request', 'unauthorized', 'internal', 'unavailable'];
+const BODY: readonly ErrorCode[] = ['too_large', 'unsupported_media_type'];
+const OPERATION_ERRORS = {
+  save: [
+    ...ANY,
+    ...BODY,
+    'version_conflict',
+    'patch_test_failed',
+    'run_completed',
+    'idempotency_key_reused',
+    'precondition_required',
+    'spool_backlog',
+  ],
+  read: [...ANY, 'not_found'],
+  restore: [
+    ...ANY,
+    ...BODY,
+    'not_found',
+    'version_conflict',
+    'run_completed',
+    'idempotency_key_reused',
+    'precondition_required',
+    'spool_backlog',
+  ],
+  complete: [...ANY, ...BODY, 'not_found', 'completion_conflict'],
+  list: ANY,
+} as const satisfies Record<string, readonly ErrorCode[]>;
+
+/** One response per status, naming every code the operation can answer with it. */
+function errors(codes: readonly ErrorCode[]): Record<string, unknown> {
+  const byStatus = new Map<number, ErrorCode[]>();
+  for (const code of codes) {
+    const { status } = ERROR_CODES[code];
+    byStatus.set(status, [...(byStatus.get(status) ?? []), code]);
+  }
+  return Object.fromEntries(
+    [...byStatus].map(([status, list]) => [
+      String(status),
+      errorResponse(list.map((code) => `\`${code}\`: ${ERROR_CODES[code].description}`).join(' ')),
+    ]),
+  );
+}
 
 export function openApiDocument(): Record<string, unknown> {
   return {
@@ -74,23 +113,17 @@ export function openApiDocument(): Record<string, unknown> {
           requestBody: body('StatePersistenceRequest'),
           responses: {
             '200': ok('{ runId, version, hash, durability: "hot" | "durable" | "spooled" }'),
-            '409': errorResponse('version_conflict (with currentVersion) or patch_test_failed'),
-            '413': errorResponse('too_large'),
-            '422': errorResponse('idempotency_key_reused'),
-            '428': errorResponse('precondition_required: name the version this save builds on'),
-            ...common,
-            '503': errorResponse(
-              'unavailable (a tier could not store it), or spool_backlog (its base waits in the fallback spool ' +
-                'and is being replayed); nothing was acknowledged, retry',
-            ),
+            ...errors(OPERATION_ERRORS.save),
           },
         },
         get: {
           summary: 'Load the latest state or one version',
           parameters: [runIdParameter, ...queryParameters(LoadQuerySchema)],
           responses: {
-            '200': ok('{ runId, version, hash, checkpoint, savedAt, state, servedBy }'),
-            ...common,
+            '200': ok(
+              '{ runId, version, hash, checkpoint, savedAt, state, servedBy }; HEAD: the same without a body',
+            ),
+            ...errors(OPERATION_ERRORS.read),
           },
         },
       },
@@ -98,48 +131,55 @@ export function openApiDocument(): Record<string, unknown> {
         get: {
           summary: "A run's history, newest first",
           parameters: [runIdParameter, ...queryParameters(CheckpointQuerySchema)],
-          responses: { '200': ok('{ runId, checkpoints, nextBefore }'), ...common },
+          responses: { '200': ok('{ runId, checkpoints, nextBefore }'), ...errors(OPERATION_ERRORS.read) },
         },
       },
       '/v1/runs/{runId}/restore': {
         post: {
           summary: 'Make an earlier version the new head',
-          parameters: [runIdParameter, ...mutating],
+          parameters: [
+            runIdParameter,
+            { name: 'If-Match', in: 'header', required: false, schema: { type: 'string' } },
+            ...mutating,
+          ],
           requestBody: body('RestoreRequest'),
           responses: {
             '200': ok('a save receipt plus restoredFrom'),
-            '409': errorResponse('version_conflict'),
-            ...common,
+            ...errors(OPERATION_ERRORS.restore),
           },
         },
       },
       '/v1/runs/{runId}/complete': {
         post: {
-          summary: 'Record the final status, cost and tokens; the run is queued for the archive',
+          summary:
+            'Record the final status, cost and tokens, once (the same call again answers the same); the run is queued for the archive',
           parameters: [runIdParameter],
           requestBody: body('CompleteRequest'),
-          responses: { '200': ok("the run's index row"), ...common },
+          responses: {
+            '200': ok("the run's index row with `completion`, the outcome recorded"),
+            ...errors(OPERATION_ERRORS.complete),
+          },
         },
       },
       '/v1/runs/{runId}': {
         delete: {
           summary: 'Delete a run from every tier',
           parameters: [runIdParameter],
-          responses: { '204': { description: 'deleted' }, ...common },
+          responses: { '204': { description: 'deleted' }, ...errors(OPERATION_ERRORS.read) },
         },
       },
       '/v1/runs': {
         get: {
           summary: "List the tenant's runs",
           parameters: queryParameters(ListRunsQuerySchema),
-          responses: { '200': ok('{ runs, nextCursor }'), ...common },
+          responses: { '200': ok('{ runs, nextCursor }'), ...errors(OPERATION_ERRORS.list) },
         },
       },
       '/v1/analytics/costs': {
         get: {
           summary: 'Cost and tokens of archived runs, per agent, model or day',
           parameters: queryParameters(CostQuerySchema),
-          responses: { '200': ok('{ from, to, groupBy, rows, totals }'), ...common },
+          responses: { '200': ok('{ from, to, groupBy, rows, totals }'), ...errors(OPERATION_ERRORS.list) },
         },
       },
       '/health/persistence': {
@@ -147,6 +187,13 @@ export function openApiDocument(): Record<string, unknown> {
           summary: 'Each tier: up/down, latency, breaker',
           security: [],
           responses: { '200': ok('accepting writes'), '503': ok('not accepting writes') },
+        },
+      },
+      '/v1/openapi.json': {
+        get: {
+          summary: 'This document (public: it describes the API and holds no data)',
+          security: [],
+          responses: { '200': ok('the OpenAPI 3.0 document') },
         },
       },
     },
@@ -162,9 +209,13 @@ export function openApiDocument(): Record<string, unknown> {
         Error: {
           type: 'object',
           required: ['error', 'message'],
+          description:
+            'Every error answer. Any route may also answer 404 `route_not_found` (no such path) or 405 ' +
+            '`method_not_allowed` (with `Allow`).',
           properties: {
-            error: { type: 'string', description: 'a stable code' },
-            message: { type: 'string' },
+            error: { type: 'string', enum: Object.keys(ERROR_CODES), description: 'a stable code' },
+            message: { type: 'string', description: 'for people; never carries stored data' },
+            requestId: { type: 'string', description: 'also in the log line about this request' },
           },
         },
       },
