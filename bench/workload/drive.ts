@@ -39,6 +39,8 @@ export interface Figures {
   readonly hotBytesPerRun?: number;
   readonly functionCpuMsPerStep?: number;
   readonly bridgesCpuMsPerStep?: number;
+  /** What the function logged at warn or above, during the writes and during the reads. */
+  readonly logged?: { readonly writes: number; readonly reads: number; readonly examples: readonly string[] };
   /** States read back and found equal to the generator's. */
   readonly verified: number;
 }
@@ -54,7 +56,7 @@ export async function drive(
     for (const step of run.steps) await system.write(run, step);
   });
   const before = await system.bytes();
-  const cpuBefore = await system.cpu?.();
+  const probeBefore = await system.probe?.();
   const writes: number[] = [];
   const started = performance.now();
   await inParallel(runs, options.inFlight, async (run) => {
@@ -65,7 +67,7 @@ export async function drive(
     }
   });
   const writeSeconds = (performance.now() - started) / 1000;
-  const cpuAfter = await system.cpu?.();
+  const probeAfter = await system.probe?.();
   const after = await system.bytes();
   const steps = writes.length;
 
@@ -111,12 +113,13 @@ export async function drive(
     }
   }
 
+  const probeEnd = await system.probe?.();
   const perRun = (pick: (b: ByteSnapshot) => number | undefined) => {
     const [a, b] = [pick(before), pick(after)];
     return a === undefined || b === undefined ? undefined : (b - a) / runs.length;
   };
-  const perStep = (pick: (c: NonNullable<typeof cpuAfter>) => number) =>
-    cpuBefore && cpuAfter ? (pick(cpuAfter) - pick(cpuBefore)) / steps : undefined;
+  const perStep = (pick: (c: NonNullable<typeof probeAfter>) => number) =>
+    probeBefore && probeAfter ? (pick(probeAfter) - pick(probeBefore)) / steps : undefined;
   const functionCpu = perStep((c) => c.functionMs);
   const bridgesCpu = perStep((c) => c.bridgesMs);
   const hot = perRun((b) => b.hotBytes);
@@ -134,6 +137,15 @@ export async function drive(
     ...(hot !== undefined && { hotBytesPerRun: hot }),
     ...(functionCpu !== undefined && { functionCpuMsPerStep: functionCpu }),
     ...(bridgesCpu !== undefined && { bridgesCpuMsPerStep: bridgesCpu }),
+    ...(probeBefore &&
+      probeAfter &&
+      probeEnd && {
+        logged: {
+          writes: probeAfter.logged - probeBefore.logged,
+          reads: probeEnd.logged - probeAfter.logged,
+          examples: probeEnd.examples,
+        },
+      }),
     verified,
   };
 }

@@ -26,7 +26,7 @@ const COLUMNS: readonly Column[] = [
   { label: 'bridges ms/step', pick: (f) => f.bridgesCpuMsPerStep, format: ms },
 ];
 
-const NAME_WIDTH = 34;
+const NAME_WIDTH = 36;
 const cell = (text: string, label: string) => text.padStart(Math.max(label.length, 8) + 2);
 const defined = (value: number | undefined): value is number => value !== undefined && Number.isFinite(value);
 
@@ -52,6 +52,16 @@ export function printFigures(title: string, rows: readonly Figures[]): void {
     });
     console.log(
       `${`  Strata / ${peer.system}`.slice(0, NAME_WIDTH - 1).padEnd(NAME_WIDTH)}${cells.join('')}`,
+    );
+  }
+  for (const row of rows) {
+    if (!row.logged) continue;
+    const { writes, reads, examples } = row.logged;
+    console.log(
+      writes + reads === 0
+        ? `  ${row.system}'s function logged no warning: every request took the normal path (no tier timeout)`
+        : `  ${row.system}'s function logged ${writes} warnings during the writes and ${reads} during the reads — ` +
+            `requests that left the normal path (figures include them), e.g. ${examples.map((e) => `"${e}"`).join('; ')}`,
     );
   }
   const counts = rows.map((r) => `${r.system} ${r.verified}`).join(', ');

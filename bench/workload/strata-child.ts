@@ -1,8 +1,8 @@
 /**
  * Child process of the workload bench: the state-api function served by functions-framework as scripts/start.ts
  * serves it, over the tiers its environment names (the real engines behind the bridges), with one enterprise
- * tenant. It runs alone in its process so its CPU can be measured alone: it reports `process.cpuUsage()` over
- * the IPC channel, never through an HTTP route of the product. No scheduled jobs run here (a deployed state-api
+ * tenant. It runs alone in its process so its CPU can be measured alone: it reports `process.cpuUsage()` (and
+ * how many warnings it logged) over the IPC channel, never through an HTTP route of the product. No scheduled jobs run here (a deployed state-api
  * instance runs none either).
  */
 import type { AddressInfo } from 'node:net';
@@ -17,18 +17,36 @@ import { stateApiDeps } from '../../lib/runtime/state-api.ts';
 import { openTiers } from '../../lib/runtime/tiers.ts';
 
 /** Parent → child. */
-export type ChildRequest = { readonly type: 'cpu'; readonly id: number } | { readonly type: 'stop' };
+export type ChildRequest = { readonly type: 'probe'; readonly id: number } | { readonly type: 'stop' };
 /** Child → parent. */
 export type ChildReply =
   | { readonly type: 'ready'; readonly port: number; readonly tenantId: string; readonly apiKey: string }
-  | { readonly type: 'cpu'; readonly id: number; readonly userMicros: number; readonly systemMicros: number };
+  | {
+      readonly type: 'probe';
+      readonly id: number;
+      readonly userMicros: number;
+      readonly systemMicros: number;
+      /** Lines logged at warn or above since the start: tier timeouts, breakers opening — failover paths. */
+      readonly logged: number;
+      readonly examples: readonly string[];
+    };
 
 const send = (reply: ChildReply) => process.send?.(reply);
 
 // As on Cloud Functions (and in scripts/start.ts).
 process.env.NODE_ENV ??= 'production';
 const config = loadConfig();
-const log = createLogger(config.logLevel);
+// Logs are counted, not printed: a warning here means a request left the normal path (a tier timed out, a
+// breaker opened), which the bench reports beside its figures.
+const logged = { count: 0, examples: [] as string[] };
+const log = createLogger(config.logLevel, {
+  write(line: string) {
+    logged.count++;
+    const entry = JSON.parse(line) as { message?: string; err?: { message?: string } };
+    const text = entry.err?.message ?? entry.message ?? line;
+    if (logged.examples.length < 3 && !logged.examples.includes(text)) logged.examples.push(text);
+  },
+});
 const tiers = await openTiers(config, log);
 const tenantId = `t-bench-${process.pid}-${Date.now()}`;
 const apiKey = generateApiKey();
@@ -58,9 +76,16 @@ async function stop(): Promise<void> {
   process.exit(0);
 }
 process.on('message', (request: ChildRequest) => {
-  if (request.type === 'cpu') {
+  if (request.type === 'probe') {
     const usage = process.cpuUsage();
-    send({ type: 'cpu', id: request.id, userMicros: usage.user, systemMicros: usage.system });
+    send({
+      type: 'probe',
+      id: request.id,
+      userMicros: usage.user,
+      systemMicros: usage.system,
+      logged: logged.count,
+      examples: logged.examples,
+    });
   } else void stop();
 });
 // The parent went away without asking: do not outlive it.

@@ -5,14 +5,20 @@ import { fileURLToPath } from 'node:url';
 import type { ChildReply, ChildRequest } from './strata-child.ts';
 import { SystemFailure } from './system.ts';
 
+export interface ChildProbe {
+  readonly cpuMs: number;
+  readonly logged: number;
+  readonly examples: readonly string[];
+}
+
 export interface StrataProcess {
   /** `http://127.0.0.1:<port>` */
   readonly baseUrl: string;
   readonly tenantId: string;
   readonly apiKey: string;
   readonly pid: number;
-  /** User + system CPU of the function process since it started, ms. */
-  cpuMs(): Promise<number>;
+  /** User + system CPU of the function process since it started, and what it logged at warn or above. */
+  probe(): Promise<ChildProbe>;
   close(): Promise<void>;
 }
 
@@ -25,7 +31,7 @@ export async function startStrataProcess(env: Readonly<Record<string, string>>):
     env: { ...process.env, ...env },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
-  const replies = new Map<number, (reply: Extract<ChildReply, { type: 'cpu' }>) => void>();
+  const replies = new Map<number, (reply: Extract<ChildReply, { type: 'probe' }>) => void>();
   let nextId = 1;
   try {
     const ready = await new Promise<Extract<ChildReply, { type: 'ready' }>>((resolve, reject) => {
@@ -49,9 +55,9 @@ export async function startStrataProcess(env: Readonly<Record<string, string>>):
       tenantId: ready.tenantId,
       apiKey: ready.apiKey,
       pid: child.pid!,
-      cpuMs() {
+      probe() {
         const id = nextId++;
-        return new Promise<number>((resolve, reject) => {
+        return new Promise<ChildProbe>((resolve, reject) => {
           const timer = setTimeout(
             () => reject(new SystemFailure('state-api child did not report its CPU')),
             ANSWER_TIMEOUT_MS,
@@ -59,9 +65,10 @@ export async function startStrataProcess(env: Readonly<Record<string, string>>):
           replies.set(id, (reply) => {
             clearTimeout(timer);
             replies.delete(id);
-            resolve((reply.userMicros + reply.systemMicros) / 1000);
+            const { logged, examples } = reply;
+            resolve({ cpuMs: (reply.userMicros + reply.systemMicros) / 1000, logged, examples });
           });
-          child.send({ type: 'cpu', id } satisfies ChildRequest);
+          child.send({ type: 'probe', id } satisfies ChildRequest);
         });
       },
       close: () => stop(child),

@@ -93,8 +93,9 @@ export async function openStrata(): Promise<WorkloadSystem> {
         }
         return { ...(await pgBytes(sizes)), hotBytes };
       },
-      async cpu() {
-        return { functionMs: await child.cpuMs(), bridgesMs: processCpuMs(bridges.pid) };
+      async probe() {
+        const { cpuMs, logged, examples } = await child.probe();
+        return { functionMs: cpuMs, bridgesMs: processCpuMs(bridges.pid), logged, examples };
       },
       close: closeAll,
     };

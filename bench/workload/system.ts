@@ -11,11 +11,15 @@ export interface ByteSnapshot {
   readonly hotBytes?: number;
 }
 
-export interface CpuReading {
-  /** Function process, ms of user + system CPU since it started. */
+/** The processes serving a system, read at one moment (counters since they started). */
+export interface ProcessProbe {
+  /** Function process, ms of user + system CPU. */
   readonly functionMs: number;
   /** Bridges process (Upstash REST bridge, Neon proxy), same unit. */
   readonly bridgesMs: number;
+  /** Lines the function logged at warn or above (tier timeouts, breakers): requests off the normal path. */
+  readonly logged: number;
+  readonly examples: readonly string[];
 }
 
 export interface WorkloadSystem {
@@ -28,8 +32,8 @@ export interface WorkloadSystem {
   history(runId: string, n: number): Promise<AgentState[]>;
   /** What the system stores now, in Postgres (and Redis). */
   bytes(): Promise<ByteSnapshot>;
-  /** CPU used so far by the processes serving the system, when they are separate from this one. */
-  cpu?(): Promise<CpuReading>;
+  /** The processes serving the system, when they are separate from this one. */
+  probe?(): Promise<ProcessProbe>;
   close(): Promise<void>;
 }
 
