@@ -37,7 +37,11 @@ export interface Figures {
   readonly diskBytesPerRun: number;
   readonly logicalBytesPerRun: number;
   readonly hotBytesPerRun?: number;
-  readonly functionCpuMsPerStep?: number;
+  /**
+   * CPU of the process doing the system's persistence work, over the writes ÷ steps: Strata's function process;
+   * for the peers this process, where their client library runs (the driver's bookkeeping included).
+   */
+  readonly cpuMsPerStep: number;
   readonly bridgesCpuMsPerStep?: number;
   /** What the function logged at warn or above, during the writes and during the reads. */
   readonly logged?: { readonly writes: number; readonly reads: number; readonly examples: readonly string[] };
@@ -59,6 +63,7 @@ export async function drive(
   const probeBefore = await system.probe?.();
   const writes: number[] = [];
   const started = performance.now();
+  const ownBefore = process.cpuUsage();
   await inParallel(runs, options.inFlight, async (run) => {
     for (const step of run.steps) {
       const sent = performance.now();
@@ -67,6 +72,7 @@ export async function drive(
     }
   });
   const writeSeconds = (performance.now() - started) / 1000;
+  const own = process.cpuUsage(ownBefore);
   const probeAfter = await system.probe?.();
   const after = await system.bytes();
   const steps = writes.length;
@@ -120,7 +126,7 @@ export async function drive(
   };
   const perStep = (pick: (c: NonNullable<typeof probeAfter>) => number) =>
     probeBefore && probeAfter ? (pick(probeAfter) - pick(probeBefore)) / steps : undefined;
-  const functionCpu = perStep((c) => c.functionMs);
+  const cpuMsPerStep = perStep((c) => c.functionMs) ?? (own.user + own.system) / 1000 / steps;
   const bridgesCpu = perStep((c) => c.bridgesMs);
   const hot = perRun((b) => b.hotBytes);
   return {
@@ -135,7 +141,7 @@ export async function drive(
     diskBytesPerRun: perRun((b) => b.diskBytes)!,
     logicalBytesPerRun: perRun((b) => b.logicalBytes)!,
     ...(hot !== undefined && { hotBytesPerRun: hot }),
-    ...(functionCpu !== undefined && { functionCpuMsPerStep: functionCpu }),
+    cpuMsPerStep,
     ...(bridgesCpu !== undefined && { bridgesCpuMsPerStep: bridgesCpu }),
     ...(probeBefore &&
       probeAfter &&

@@ -18,35 +18,9 @@ export async function benchWorkload(options: WorkloadOptions = workloadOptions()
   console.log(
     `\nAgent workload (seed ${options.seed}): ${options.runs} runs × ${options.steps} steps, ${options.inFlight} runs ` +
       `in flight; host: ${availableParallelism()} CPUs (${cpus()[0]?.model ?? 'unknown'}), node ${process.version}, ` +
-      `load average ${load()} (latencies are only comparable on a quiet host; CPU per step and bytes hold anyway)`,
+      `load average ${load()}`,
   );
-  console.log(
-    '  a step appends 1–2 chat messages to data.messages, changes 2–4 keys of data.scratch, and every 5th step ' +
-      'appends a 2–8 KB data.tool_results entry',
-  );
-  console.log(
-    '  Strata: state-api (functions-framework) in a child process, every step PUT /v1/runs/{id}/state with the ' +
-      'RFC 6902 patch, CRITICAL, enterprise tenant; Redis and Postgres through the Upstash bridge and Neon proxy ' +
-      '(another child process)',
-  );
-  console.log(
-    '  LangGraph: PostgresSaver.put per step with only the changed channels; plain pg: one jsonb INSERT of the ' +
-      'delta per step, latest = every delta applied. Both straight to Postgres over TCP.',
-  );
-  console.log(
-    `  closed loop: write p50/p99, writes/s and "latest p50" are measured with ${options.inFlight} runs in flight, each ` +
-      'sending its next request when the last is answered; "alone p50" and "hist30 p50" (newest 30 states of a run; ' +
-      'Strata: checkpoint list + 30 loads, sent at once) one request at a time',
-  );
-  console.log(
-    "  bytes per run = growth over the measured writes ÷ runs. disk: pg_total_relation_size of the system's tables " +
-      '(heap + TOAST + indexes, dead tuples included); logical: Σ octet_length of every stored value (bytea raw, ' +
-      "the rest as text), before TOAST compression; Redis: MEMORY USAGE of the run's keys",
-  );
-  console.log(
-    '  CPU ms per step: process.cpuUsage() of the function process (IPC), and of the bridges process (/proc), over ' +
-      'the writes ÷ steps',
-  );
+  for (const line of legend(options.inFlight)) console.log(`  ${line}`);
 
   const short = await variant(options, options.runs, options.steps, options.historyRuns);
   printFigures(`${options.runs} runs × ${options.steps} steps`, short);
@@ -64,6 +38,27 @@ export async function benchWorkload(options: WorkloadOptions = workloadOptions()
   console.log(
     `  workload bench took ${((performance.now() - started) / 1000).toFixed(1)} s; host load average now ${load()}`,
   );
+}
+
+/** What the figures are, printed above them. */
+function legend(inFlight: number): string[] {
+  return [
+    'a step appends 1–2 chat messages to data.messages, changes 2–4 keys of data.scratch, and every 5th step',
+    '  appends a 2–8 KB entry to data.tool_results (a 30-step run ends near 70 KB of JSON)',
+    'Strata: state-api (functions-framework) in a child process; each step one PUT /v1/runs/{id}/state with the',
+    '  RFC 6902 patch, CRITICAL, enterprise tenant; Redis and Postgres through the Upstash bridge and the Neon',
+    '  proxy (another child process). Peers straight to the same Postgres over TCP: LangGraph PostgresSaver.put',
+    '  per step with only the changed channels; plain pg one jsonb INSERT of the delta per step (latest = replay).',
+    `closed loop: write p50/p99, writes/s and "latest p50" run ${inFlight} runs in flight, each sending its next`,
+    '  request when the last is answered; "alone p50" and "hist30 p50" (newest 30 states of a run; Strata: the',
+    '  checkpoint list, then 30 loads sent at once) one at a time. Latencies (ms) compare only on a quiet host.',
+    "bytes per run: growth over the measured writes ÷ runs. disk = pg_total_relation_size of the system's tables",
+    '  (heap, TOAST, indexes, dead tuples); logical = Σ octet_length of every stored value (bytea raw, the rest as',
+    "  text) before TOAST; Redis = MEMORY USAGE of the runs' keys (Strata's hot tier).",
+    'CPU ms/step: process.cpuUsage() over the writes ÷ steps, of the process doing the persistence work: Strata',
+    "  the function process (over IPC), the peers this one (their client library). Postgres' own CPU is in no row;",
+    '  bridges ms/step: the Upstash bridge + Neon proxy process (/proc), which stand in for remote services.',
+  ];
 }
 
 /** 1, 5 and 15 minute load averages: other work on the host shows up in every latency. */

@@ -22,7 +22,7 @@ const COLUMNS: readonly Column[] = [
   { label: 'disk KiB/run', pick: (f) => f.diskBytesPerRun, format: kib },
   { label: 'logical KiB/run', pick: (f) => f.logicalBytesPerRun, format: kib },
   { label: 'Redis KiB/run', pick: (f) => f.hotBytesPerRun, format: kib },
-  { label: 'fn CPU ms/step', pick: (f) => f.functionCpuMsPerStep, format: ms },
+  { label: 'CPU ms/step', pick: (f) => f.cpuMsPerStep, format: ms },
   { label: 'bridges ms/step', pick: (f) => f.bridgesCpuMsPerStep, format: ms },
 ];
 
@@ -94,7 +94,7 @@ export function printGrowth(short: readonly Figures[], long: readonly Figures[])
     { label: 'write p50 ms', pick: (f) => f.write.p50, format: ms },
     { label: 'disk B/step', pick: (f) => f.diskBytesPerRun / f.steps, format: rate },
     { label: 'logical B/step', pick: (f) => f.logicalBytesPerRun / f.steps, format: rate },
-    { label: 'fn CPU ms/step', pick: (f) => f.functionCpuMsPerStep, format: ms },
+    { label: 'CPU ms/step', pick: (f) => f.cpuMsPerStep, format: ms },
   ];
   const header = measures.map((m) =>
     cell(`${m.label} ${first.steps} → ${other.steps}`, `${m.label} 30 → 120 (ratio)`),
