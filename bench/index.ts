@@ -3,6 +3,7 @@ import { benchArchive } from './archive.ts';
 import { benchCore } from './core.ts';
 import { benchFailover } from './failover.ts';
 import { benchLoad } from './load.ts';
+import { benchWorkload } from './workload/index.ts';
 
 const iterations = Number(process.env.BENCH_ITERATIONS ?? 300);
 const started = Date.now();
@@ -19,6 +20,7 @@ if (!only || only === 'load') {
     thinkMs: [think[0] ?? 5, think[1] ?? think[0] ?? 25],
   });
 }
+if (!only || only === 'workload') await benchWorkload();
 const memory = process.memoryUsage();
 console.log(
   `\nprocess: rss ${(memory.rss / 2 ** 20).toFixed(0)} MiB, heap used ${(memory.heapUsed / 2 ** 20).toFixed(0)} MiB; ` +
