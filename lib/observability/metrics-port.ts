@@ -43,4 +43,7 @@ export function metricsOver<K extends MetricsKind>(
   };
 }
 
+export const isPrometheus = (metrics: Metrics): metrics is PrometheusMetrics =>
+  metrics.kind === 'prometheus' && 'registry' in metrics;
+
 export const offMetrics: Metrics = metricsOver('off', () => {});

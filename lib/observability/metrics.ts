@@ -10,6 +10,7 @@ import { createPrometheusMetrics } from './metrics-prometheus.ts';
 
 export type { Measurement } from './metrics-catalog.ts';
 export {
+  isPrometheus,
   type Metrics,
   type MetricsKind,
   metricsOver,
