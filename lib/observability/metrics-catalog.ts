@@ -45,7 +45,7 @@ export const METRIC_CATALOG = {
   },
   strata_breaker_state: {
     type: 'gauge',
-    help: 'Circuit breaker of a tier: 0 closed, 1 half-open, 2 open. Self-hosted: read at scrape. Cloud: written by each scheduled function after its job (its own breakers) and by any instance on a transition.',
+    help: "Circuit breaker of a tier: 0 closed, 1 half-open, 2 open. Self-hosted: the process's breakers, read at scrape. Cloud: written by each scheduled function after its job, from that instance's breakers.",
     labels: ['tier'],
     buckets: [1, 2],
   },
