@@ -96,6 +96,12 @@ const EnvSchema = v.object({
   STRATA_SCHEDULER_JWKS_URL: v.optional(url),
   /** Comma-separated issuers accepted in scheduler tokens. @default Google's (https://accounts.google.com) */
   STRATA_SCHEDULER_ISSUERS: v.optional(v.string(), ''),
+  /**
+   * Where metrics go: "prometheus" serves them at GET /metrics of `npm start`; "log" writes one JSON line per
+   * event for Cloud Logging's log-based metrics (the deployed functions set it); "off" drops them.
+   * @default "prometheus"
+   */
+  STRATA_METRICS: v.optional(v.picklist(['prometheus', 'log', 'off']), 'prometheus'),
   /** pino level. @default "info" */
   STRATA_LOG_LEVEL: v.optional(
     v.picklist(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
@@ -161,6 +167,7 @@ export interface Config {
   readonly ephemeralPaths: readonly string[];
   readonly idempotencyTtlSeconds: number;
   readonly logLevel: string;
+  readonly metrics: 'prometheus' | 'log' | 'off';
 }
 
 export class ConfigError extends Error {
@@ -211,6 +218,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     ephemeralPaths: list(e.STRATA_EPHEMERAL_PATHS),
     idempotencyTtlSeconds: e.STRATA_IDEMPOTENCY_TTL_SECONDS,
     logLevel: e.STRATA_LOG_LEVEL,
+    metrics: e.STRATA_METRICS,
   };
 }
 

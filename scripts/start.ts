@@ -5,15 +5,16 @@
 import { chmod, mkdir } from 'node:fs/promises';
 import * as ff from '@google-cloud/functions-framework';
 import { getTestServer } from '@google-cloud/functions-framework/testing';
-import { stateApiRoutes } from '../functions/state-api/routes.ts';
+import { Registry } from 'prom-client';
 import { loadConfig } from '../lib/config.ts';
-import { expressHandler } from '../lib/http/express.ts';
 import { createLogger } from '../lib/observability/logger.ts';
+import { createMetrics } from '../lib/observability/metrics.ts';
+import { recordGauges } from '../lib/observability/metrics-gauges.ts';
 import { ensureDevApiKey } from '../lib/runtime/dev-tenant.ts';
 import { lifecycleDeps, lifecycleJobs } from '../lib/runtime/lifecycle.ts';
 import { startLocalSchedules } from '../lib/runtime/local-schedules.ts';
 import { SCHEDULES } from '../lib/runtime/schedules.ts';
-import { stateApiDeps } from '../lib/runtime/state-api.ts';
+import { stateApiFunction } from '../lib/runtime/state-api.ts';
 import { openTiers } from '../lib/runtime/tiers.ts';
 
 // Express (inside functions-framework) answers a body it cannot parse itself, before Strata sees it; outside
@@ -29,20 +30,27 @@ await chmod(config.dataDir, 0o700);
 console.log(
   `Strata: opening tiers (hot: ${config.hot.kind}, durable: ${config.durable.kind}) in ${config.dataDir} …`,
 );
-const tiers = await openTiers(config, log);
+// One registry for the process: GET /metrics serves it (STRATA_METRICS=prometheus, the default here).
+const metrics = createMetrics(config.metrics, { log, registry: new Registry() });
+const tiers = await openTiers(config, log, metrics);
 const apiKey = await ensureDevApiKey(tiers.durable, config.dataDir);
-const deps = stateApiDeps(config, tiers, log);
-const jobs = lifecycleJobs(config);
+const jobs = lifecycleJobs(config, metrics);
 const lifecycle = lifecycleDeps(tiers, log);
 // The cadence of lib/runtime/schedules.ts, the same file terraform/'s Cloud Scheduler jobs are written from.
 const schedules = startLocalSchedules(
-  SCHEDULES.map(({ name, everyMs }) => ({ name, everyMs, run: () => jobs[name](lifecycle) })),
+  [
+    ...SCHEDULES.map(({ name, everyMs }) => ({ name, everyMs, run: () => jobs[name](lifecycle) })),
+    // Prometheus reads the gauges at each scrape; a log sink gets them on the drain's cadence, as in the cloud.
+    ...(metrics.kind === 'log'
+      ? [{ name: 'gauges', everyMs: 30_000, run: () => recordGauges(metrics, tiers) }]
+      : []),
+  ],
   log,
 );
 
 ff.http(
   'state-api',
-  expressHandler(stateApiRoutes(), async () => deps, log),
+  stateApiFunction(config, async () => tiers, log, metrics),
 );
 const server = getTestServer('state-api');
 const host = process.env.HOST ?? '127.0.0.1';
@@ -52,7 +60,7 @@ server.listen(config.port, host, () => {
   const url = `http://${host}:${port}`;
   console.log(`
 Strata is listening on ${url}
-Development API key: ${apiKey}
+Development API key: ${apiKey}${metrics.kind === 'prometheus' ? `\nPrometheus metrics: ${url}/metrics` : ''}
 
   curl -s -X PUT ${url}/v1/runs/demo/state -H "Authorization: Bearer ${apiKey}" \\
        -H 'Content-Type: application/json' \\

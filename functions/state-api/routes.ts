@@ -1,9 +1,11 @@
 /** The state API's route table (DESIGN.md, "HTTP API v1"). */
-import { Router } from '../../lib/http/router.ts';
+import type { Router } from '../../lib/http/router.ts';
+import { type HttpMetricsOptions, instrumentedRouter } from '../../lib/observability/http-metrics.ts';
 import * as h from './handlers.ts';
 
-export function stateApiRoutes(): Router<h.StateApiDeps> {
-  return new Router<h.StateApiDeps>()
+/** With `metrics`, every answer is measured (lib/observability/http-metrics.ts). */
+export function stateApiRoutes(metrics?: HttpMetricsOptions): Router<h.StateApiDeps> {
+  return instrumentedRouter<h.StateApiDeps>(metrics)
     .on('PUT', '/v1/runs/:runId/state', h.putState)
     .on('GET', '/v1/runs/:runId/state', h.getState)
     .on('GET', '/v1/runs/:runId/checkpoints', h.getCheckpoints)

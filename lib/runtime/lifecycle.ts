@@ -8,6 +8,8 @@ import { type DrainReport, drainFallback } from '../lifecycle/drain-fallback.ts'
 import { drainOutbox, type OutboxReport } from '../lifecycle/drain-outbox.ts';
 import { applyRetention, type RetentionReport } from '../lifecycle/retention.ts';
 import type { Logger } from '../observability/logger.ts';
+import { type Metrics, offMetrics } from '../observability/metrics.ts';
+import { recordConsistency } from '../observability/metrics-consistency.ts';
 import type { Tiers } from './tiers.ts';
 
 export function lifecycleDeps(tiers: Tiers, log: Logger, now: () => number = Date.now): LifecycleDeps {
@@ -34,8 +36,10 @@ export interface LifecycleJobs {
   readonly 'consistency-check': (deps: LifecycleDeps) => Promise<ConsistencyReport>;
 }
 
-export function lifecycleJobs(config: Config): LifecycleJobs {
+/** `metrics` receives the consistency check's drift and repairs (one event per kind found). @default offMetrics */
+export function lifecycleJobs(config: Config, metrics: Metrics = offMetrics): LifecycleJobs {
   const { lifecycle } = config;
+  const consistencyCheck = consistencyCheckJob();
   return {
     'archive-completed': (deps) =>
       archiveCompleted(deps, {
@@ -55,6 +59,10 @@ export function lifecycleJobs(config: Config): LifecycleJobs {
     },
     'drain-outbox': (deps) => drainOutbox(deps),
     // Repairs on, over the runs updated in the last day (consistencyCheckJob's default window).
-    'consistency-check': consistencyCheckJob(),
+    'consistency-check': async (deps) => {
+      const report = await consistencyCheck(deps);
+      recordConsistency(metrics, report);
+      return report;
+    },
   };
 }

@@ -3,8 +3,25 @@ import * as ff from '@google-cloud/functions-framework';
 import { createSchedulerAuth } from '../auth/scheduler-oidc.ts';
 import { scheduledHandler } from '../http/scheduled.ts';
 import type { LifecycleDeps } from '../lifecycle/deps.ts';
-import { functionConfig, functionLog, instanceTiers } from './function-context.ts';
+import { recordGauges } from '../observability/metrics-gauges.ts';
+import { functionConfig, functionLog, functionMetrics, instanceTiers } from './function-context.ts';
 import { lifecycleDeps } from './lifecycle.ts';
+
+/**
+ * `job`, then the gauges (breakers, spool, outbox, archive lag, dead letters) written as metrics: in the cloud a
+ * function instance has no scrape, and the scheduled functions are the ones that run at a steady cadence.
+ */
+function withGauges<Report>(job: (deps: LifecycleDeps) => Promise<Report>) {
+  return async (deps: LifecycleDeps): Promise<Report> => {
+    try {
+      return await job(deps);
+    } finally {
+      await recordGauges(functionMetrics, await instanceTiers()).catch((error: unknown) =>
+        functionLog.warn({ err: error }, 'gauges not recorded'),
+      );
+    }
+  };
+}
 
 export function registerScheduledFunction<Report>(
   name: string,
@@ -15,7 +32,7 @@ export function registerScheduledFunction<Report>(
     name,
     scheduledHandler(
       name,
-      job,
+      withGauges(job),
       async () => ({ deps: lifecycleDeps(await instanceTiers(), functionLog), auth }),
       functionLog,
     ),

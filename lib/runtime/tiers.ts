@@ -5,12 +5,15 @@
  */
 import { join } from 'node:path';
 import type { Config } from '../config.ts';
+import type { TierName } from '../errors.ts';
 import type { Logger } from '../observability/logger.ts';
+import { type Metrics, offMetrics } from '../observability/metrics.ts';
 import type { ArchiveTier } from '../tiers/archive/port.ts';
 import type { WithArchiveQueue, WithRunScan } from '../tiers/durable/archive-queue-port.ts';
 import type { DurableTier, TenantDirectory } from '../tiers/durable/port.ts';
 import type { FallbackStore } from '../tiers/fallback/port.ts';
 import type { HotTier } from '../tiers/hot/port.ts';
+import { instrumentTier } from './instrumented-tiers.ts';
 import { type Breakers, withBreaker } from './resilient-tiers.ts';
 
 export interface Tiers {
@@ -22,18 +25,20 @@ export interface Tiers {
   close(): Promise<void>;
 }
 
-export async function openTiers(config: Config, log: Logger): Promise<Tiers> {
+/** `metrics` times every tier call (instrumented-tiers.ts), inside each breaker. @default offMetrics */
+export async function openTiers(config: Config, log: Logger, metrics: Metrics = offMetrics): Promise<Tiers> {
   const breakers: Breakers = {};
   const rawHot = await openHot(config);
   const rawDurable = await openDurable(config);
   const rawArchive = await openArchive(config);
   const fallback = await openFallback(config);
-  const archive = rawArchive && withBreaker('archive', rawArchive, breakers, log);
+  const timed = <T extends object>(name: TierName, tier: T) => instrumentTier(name, tier, metrics);
+  const archive = rawArchive && withBreaker('archive', timed('archive', rawArchive), breakers, log);
   return {
-    hot: withBreaker('hot', rawHot, breakers, log),
-    durable: withBreaker('durable', rawDurable, breakers, log),
+    hot: withBreaker('hot', timed('hot', rawHot), breakers, log),
+    durable: withBreaker('durable', timed('durable', rawDurable), breakers, log),
     ...(archive && { archive }),
-    fallback,
+    fallback: timed('fallback', fallback),
     breakers,
     async close() {
       await Promise.allSettled([rawHot.close(), rawDurable.close(), rawArchive?.close(), fallback.close()]);

@@ -364,6 +364,27 @@ export function archiveQueueContract(fx: ArchiveQueueFixture): void {
       expect(await queue.stats()).toEqual({ ...s0, pending: 1, archived: s0.archived + 1 });
     });
 
+    it('oldestPendingCompletion: the oldest completed run not archived, batched or not; null when none', async () => {
+      const tenantId = id('t');
+      const now = Date.now();
+      expect(await queue.oldestPendingCompletion()).toBeNull();
+      await tier.ensureRun({ tenantId, runId: id('run') }, fields()); // live runs never count
+      expect(await queue.oldestPendingCompletion()).toBeNull();
+      await completedRun(tenantId, now - 5_000);
+      await completedRun(tenantId, now - 9_000);
+      await completedRun(tenantId, now - 1_000);
+      expect(await queue.oldestPendingCompletion()).toBe(now - 9_000);
+      // In a batch, not archived yet: still pending.
+      const first = await claim(now, { limit: 1 });
+      expect(first?.runs.map((r) => r.completedAt)).toEqual([now - 9_000]);
+      expect(await queue.oldestPendingCompletion()).toBe(now - 9_000);
+      await queue.markArchived(first?.batchId ?? '', now);
+      expect(await queue.oldestPendingCompletion()).toBe(now - 5_000);
+      const rest = await claim(now);
+      await queue.markArchived(rest?.batchId ?? '', now);
+      expect(await queue.oldestPendingCompletion()).toBeNull();
+    });
+
     it('a re-claimed batch whose runs were all deleted comes back empty, and can be closed', async () => {
       const key = await completedRun(id('t'), Date.now());
       const batch = await claim(Date.now(), { leaseMs: 1 });

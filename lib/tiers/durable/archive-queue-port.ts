@@ -93,6 +93,11 @@ export interface ArchiveQueue {
     readonly at: number;
     readonly limit: number;
   }): Promise<RunKey[]>;
+  /**
+   * When (epoch ms) the oldest completed run that the archive does not hold yet was completed, whether it waits
+   * for a batch or sits in one; null when every completed run is archived. The archive lag is now minus this.
+   */
+  oldestPendingCompletion(): Promise<number | null>;
   /** For tests and operations: completed runs not archived yet, unarchived batches, archived runs. */
   stats(): Promise<{ pending: number; batchesInFlight: number; archived: number }>;
 }

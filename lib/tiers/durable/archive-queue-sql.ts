@@ -183,3 +183,15 @@ export const statsStatement = (): SQL => sql`
   SELECT (SELECT count(*) FROM runs WHERE completed_at IS NOT NULL AND archived_at IS NULL)::int AS pending,
          (SELECT count(*) FROM archive_batches WHERE archived_at IS NULL)::int AS batches_in_flight,
          (SELECT count(*) FROM runs WHERE archived_at IS NOT NULL)::int AS archived`;
+
+/**
+ * oldestPendingCompletion: the older of the first unbatched pending run (runs_archive_pending_idx, in its
+ * order) and the oldest run of an unarchived batch (few batches are in flight; runs_archive_batch_idx).
+ * least() skips a NULL side; both NULL when nothing is pending.
+ */
+export const oldestPendingStatement = (): SQL => sql`
+  SELECT ${epochMs(`least(
+    (SELECT min(completed_at) FROM runs
+     WHERE completed_at IS NOT NULL AND archived_at IS NULL AND archive_batch_id IS NULL),
+    (SELECT min(r.completed_at) FROM archive_batches b JOIN runs r ON r.archive_batch_id = b.batch_id
+     WHERE b.archived_at IS NULL AND r.archived_at IS NULL AND r.completed_at IS NOT NULL))`)} AS oldest`;

@@ -12,6 +12,7 @@ import {
   deleteArchivedStatement,
   deleteLiveStatement,
   markArchivedStatement,
+  oldestPendingStatement,
   statsStatement,
 } from './archive-queue-sql.ts';
 import type { Guard } from './guard.ts';
@@ -126,6 +127,11 @@ export function createArchiveQueue(db: DurableDb, guard: Guard): ArchiveQueue {
         const found = await rows(abandonStatement(options.updatedBefore, options.at, clamp(options.limit)));
         return found.map((row): RunKey => ({ tenantId: text(row.tenant_id), runId: text(row.run_id) }));
       }),
+
+    oldestPendingCompletion: () =>
+      guard('oldestPendingCompletion', async () =>
+        numOrNull((await rows(oldestPendingStatement()))[0]?.oldest),
+      ),
 
     stats: () =>
       guard('stats', async () => {
