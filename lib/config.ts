@@ -1,5 +1,4 @@
 /** Configuration: read once from the environment, validated, injectable. Every variable is listed in README.md. */
-import { join } from 'node:path';
 import * as v from 'valibot';
 
 const int = (min: number, max: number) =>
@@ -240,7 +239,8 @@ function archiveConfig(e: Env): Config['archive'] {
 function fallbackConfig(e: Env): Config['fallback'] {
   if (e.STRATA_FALLBACK === 'memory') return { kind: 'memory' };
   if (e.STRATA_FALLBACK === 'folder')
-    return { kind: 'folder', dir: e.STRATA_FALLBACK_DIR ?? join(e.STRATA_DATA_DIR, 'fallback') };
+    // A plain '/' (no node:path): config is read in workerd too, and every OS Node runs on accepts it.
+    return { kind: 'folder', dir: e.STRATA_FALLBACK_DIR ?? `${e.STRATA_DATA_DIR.replace(/\/+$/, '')}/fallback` };
   return {
     kind: 'gcs',
     bucket: required(e.STRATA_FALLBACK_BUCKET, 'STRATA_FALLBACK_BUCKET', 'STRATA_FALLBACK=gcs'),

@@ -14,7 +14,7 @@ import { ensureDevApiKey } from '../lib/runtime/dev-tenant.ts';
 import { lifecycleDeps, lifecycleJobs } from '../lib/runtime/lifecycle.ts';
 import { startLocalSchedules } from '../lib/runtime/local-schedules.ts';
 import { SCHEDULES } from '../lib/runtime/schedules.ts';
-import { stateApiFunction } from '../lib/runtime/state-api.ts';
+import { stateApiFunction } from '../lib/runtime/state-api-function.ts';
 import { openTiers } from '../lib/runtime/tiers.ts';
 
 // Express (inside functions-framework) answers a body it cannot parse itself, before Strata sees it; outside

@@ -46,6 +46,7 @@ locals {
     NEON_LOCAL_PROXY               = "Local Neon bridge only (infra/neon-proxy); production talks to Neon directly."
     STRATA_FALLBACK_DIR            = "The fallback is a GCS bucket (STRATA_FALLBACK=gcs); an instance's disk is memory."
     STRATA_GCS_ENDPOINT            = "Local GCS emulator only; in the cloud the client talks to storage.googleapis.com."
+    STRATA_FALLBACK_PREFIX         = "Code default (spool/) names the spool inside the bucket Terraform creates for it alone."
     STRATA_SCHEDULER_AUDIENCE      = "state-api serves no scheduler call: unset, it refuses them all (set per scheduled function)."
     STRATA_SCHEDULER_EMAILS        = "state-api serves no scheduler call: unset, it refuses them all (set for scheduled functions)."
     STRATA_SCHEDULER_JWKS_URL      = "Tests only; the default is Google's published keys."

@@ -6,6 +6,6 @@ import {
   functionMetrics,
   instanceTiers,
 } from '../../lib/runtime/function-context.ts';
-import { stateApiFunction } from '../../lib/runtime/state-api.ts';
+import { stateApiFunction } from '../../lib/runtime/state-api-function.ts';
 
 ff.http('state-api', stateApiFunction(functionConfig, instanceTiers, functionLog, functionMetrics));

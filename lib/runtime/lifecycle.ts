@@ -8,8 +8,8 @@ import { type DrainReport, drainFallback } from '../lifecycle/drain-fallback.ts'
 import { drainOutbox, type OutboxReport } from '../lifecycle/drain-outbox.ts';
 import { applyRetention, type RetentionReport } from '../lifecycle/retention.ts';
 import type { Logger } from '../observability/logger.ts';
-import { type Metrics, offMetrics } from '../observability/metrics.ts';
 import { recordConsistency } from '../observability/metrics-consistency.ts';
+import { type Metrics, offMetrics } from '../observability/metrics-port.ts';
 import type { Tiers } from './tiers.ts';
 
 export function lifecycleDeps(tiers: Tiers, log: Logger, now: () => number = Date.now): LifecycleDeps {

@@ -1,13 +1,11 @@
-/** Wires the state API from configuration: tiers, service, authenticator. The composition root of `state-api`. */
-import type { HttpFunction } from '@google-cloud/functions-framework';
+/**
+ * Wires the state API's handlers from configuration: tiers, service, authenticator. Host-neutral (the Worker uses
+ * it too); state-api-function.ts makes the functions-framework function of it.
+ */
 import type { StateApiDeps } from '../../functions/state-api/handlers.ts';
-import { withMetricsEndpoint } from '../../functions/state-api/metrics-handler.ts';
-import { stateApiRoutes } from '../../functions/state-api/routes.ts';
 import { createAuthenticator } from '../auth/api-keys.ts';
 import type { Config } from '../config.ts';
-import { expressHandler } from '../http/express.ts';
 import type { Logger } from '../observability/logger.ts';
-import { isPrometheus, type Metrics } from '../observability/metrics.ts';
 import { createPersistenceService } from '../service/index.ts';
 import type { Tiers } from './tiers.ts';
 
@@ -37,28 +35,4 @@ export function stateApiDeps(
     auth: createAuthenticator(tiers.durable),
     limits: { maxBodyBytes: config.limits.maxBodyBytes, maxDepth: config.limits.maxDepth },
   };
-}
-
-/**
- * The `state-api` HTTP function as every host serves it (the deployed function, `npm start`, the tests): the
- * routes measured by `metrics`, and GET /metrics when those are Prometheus. `tiers` is opened on first use.
- */
-export function stateApiFunction(
-  config: Config,
-  tiers: () => Promise<Tiers>,
-  log: Logger,
-  metrics: Metrics,
-  now: () => number = Date.now,
-): HttpFunction {
-  let opened: Tiers | undefined;
-  const routes = stateApiRoutes({ metrics, hotBreaker: () => opened?.breakers?.hot?.state() });
-  const api = expressHandler(
-    routes,
-    async () => {
-      opened = await tiers();
-      return stateApiDeps(config, opened, log, now);
-    },
-    log,
-  );
-  return withMetricsEndpoint(api, isPrometheus(metrics) ? { metrics, gauges: tiers, log } : undefined);
 }

@@ -113,9 +113,12 @@ export function archiveQueueContract(fx: ArchiveQueueFixture): void {
         { tenantId, runId: key.runId, ...version(3) },
       ]);
 
-      // An out-of-order writer delivers version 2 late, and the run goes on to version 4.
-      expect(await tier.commit(key, version(2), { run: fields() })).toEqual({ status: 'committed' });
-      expect(await tier.commit(key, version(4), { run: fields() })).toEqual({ status: 'committed' });
+      // A completed run refuses new versions, except the commits that may still land in one (retention's closing
+      // commit, a repair): version 2 arrives late and the run goes on to 4; the batch stays as frozen.
+      expect(await tier.commit(key, version(2), { run: fields() })).toEqual({ status: 'sealed' });
+      const late = { run: fields(), intoCompletedRun: true };
+      expect(await tier.commit(key, version(2), late)).toEqual({ status: 'committed' });
+      expect(await tier.commit(key, version(4), late)).toEqual({ status: 'committed' });
       expect(await queue.batchCheckpoints(batch?.batchId ?? '')).toEqual(frozen);
 
       const later = await completedRun(tenantId, now - 20, [version(1)]);
@@ -277,7 +280,8 @@ export function archiveQueueContract(fx: ArchiveQueueFixture): void {
       const archived = await completedRun(t1, now - 10, [old(1), old(2), fresh(3)]);
       const other = await completedRun(t2, now - 9, [fresh(1)]);
       await archiveAll(now);
-      await tier.commit(archived, old(4), { run: fields() }); // after the batch: not in the archive
+      // After the batch (a commit that may still land in a completed run): not in the archive.
+      await tier.commit(archived, old(4), { run: fields(), intoCompletedRun: true });
       const batched = await completedRun(t1, now - 8, [old(1), old(2)]);
       expect(await claim(now)).not.toBeNull();
       const live = { tenantId: t2, runId: id('run') };

@@ -118,8 +118,9 @@ export function runScanContract(fx: RunScanFixture): void {
         if (!batch) break;
         await tier.archiveQueue.markArchived(batch.batchId, Date.now());
       }
-      // A late save after the batch: the newest checkpoint moves on, the batch head does not.
-      await tier.commit(key, version(3), { run: fields() });
+      // A late commit after the batch (a repair may still land one in a completed run): the newest checkpoint
+      // moves on, the batch head does not.
+      await tier.commit(key, version(3), { run: fields(), intoCompletedRun: true });
       expect(await scanned(key)).toMatchObject({
         durableVersion: 3,
         head: { version: 3 },

@@ -17,7 +17,7 @@ import { loadConfig } from '../../lib/config.ts';
 import { silentLogger } from '../../lib/observability/logger.ts';
 import { createMetrics, offMetrics } from '../../lib/observability/metrics.ts';
 import { METRIC_CATALOG, METRIC_NAMES } from '../../lib/observability/metrics-catalog.ts';
-import { stateApiFunction } from '../../lib/runtime/state-api.ts';
+import { stateApiFunction } from '../../lib/runtime/state-api-function.ts';
 import { openTiers, type Tiers } from '../../lib/runtime/tiers.ts';
 import { type Exposition, parseExposition } from '../support/prometheus-text.ts';
 import { type RealEngines, startRealEngines } from '../support/real-engines.ts';
