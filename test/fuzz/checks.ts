@@ -5,7 +5,8 @@ import { type Answer, safeJson } from './support.ts';
 
 const SERVER_CODES: ReadonlySet<string> = new Set(['unavailable', 'spool_backlog', 'internal']);
 /** Words of a database's own error text: none belongs in an answer (the review saw Postgres errors echoed). */
-const DATABASE_DETAIL = /Failed query|violates .*constraint|relation "|syntax error at|duplicate key value|invalid input syntax|unsupported Unicode escape|PGlite|drizzle|\bSQLSTATE\b/i;
+const DATABASE_DETAIL =
+  /Failed query|violates .*constraint|relation "|syntax error at|duplicate key value|invalid input syntax|unsupported Unicode escape|PGlite|drizzle|\bSQLSTATE\b/i;
 
 /** The ways `answer` breaks invariant 1; empty when it keeps it. */
 export function answerViolations(c: FuzzCase, answer: Answer): string[] {
@@ -22,7 +23,8 @@ export function answerViolations(c: FuzzCase, answer: Answer): string[] {
     return problems;
   }
   const type = String(answer.headers['content-type'] ?? '');
-  if (!/^application\/json\b/i.test(type)) problems.push(`answered ${status} as "${type || 'no content type'}", not JSON`);
+  if (!/^application\/json\b/i.test(type))
+    problems.push(`answered ${status} as "${type || 'no content type'}", not JSON`);
   const body = safeJson(answer.body);
   if (!body) {
     problems.push(`answered ${status} without a JSON object: ${answer.body.toString('utf8').slice(0, 200)}`);
@@ -34,16 +36,22 @@ export function answerViolations(c: FuzzCase, answer: Answer): string[] {
     return problems;
   }
   const code = body.error;
-  const entry = typeof code === 'string' && Object.hasOwn(ERROR_CODES, code) ? ERROR_CODES[code as keyof typeof ERROR_CODES] : undefined;
+  const entry =
+    typeof code === 'string' && Object.hasOwn(ERROR_CODES, code)
+      ? ERROR_CODES[code as keyof typeof ERROR_CODES]
+      : undefined;
   if (!entry) problems.push(`error ${JSON.stringify(code)} is not in ERROR_CODES`);
-  else if (entry.status !== status) problems.push(`error ${code} answered ${status}, the catalogue says ${entry.status}`);
+  else if (entry.status !== status)
+    problems.push(`error ${code} answered ${status}, the catalogue says ${entry.status}`);
   if (typeof body.message !== 'string') problems.push('the error has no message');
-  else if (DATABASE_DETAIL.test(body.message)) problems.push(`the message shows database detail: ${body.message}`);
+  else if (DATABASE_DETAIL.test(body.message))
+    problems.push(`the message shows database detail: ${body.message}`);
   if (status < 400) problems.push(`status ${status} is neither a success nor an error`);
   if (status >= 500) {
     if (!SERVER_CODES.has(String(code))) problems.push(`5xx with code ${String(code)}`);
     if (c.intent === 'bad') problems.push(`bad input answered ${status} ${String(code)}, not a 4xx`);
-    else if (code === 'internal' && c.intent === 'either') problems.push(`odd input answered 500 internal: ${c.why}`);
+    else if (code === 'internal' && c.intent === 'either')
+      problems.push(`odd input answered 500 internal: ${c.why}`);
   }
   return problems;
 }
@@ -53,5 +61,10 @@ export function isCleanRefusal(answer: Answer): boolean {
   if (answer.status < 400 || answer.status >= 500) return false;
   const body = safeJson(answer.body);
   const code = body?.error;
-  return typeof code === 'string' && Object.hasOwn(ERROR_CODES, code) && ERROR_CODES[code as keyof typeof ERROR_CODES].status === answer.status && /^application\/json\b/i.test(String(answer.headers['content-type'] ?? ''));
+  return (
+    typeof code === 'string' &&
+    Object.hasOwn(ERROR_CODES, code) &&
+    ERROR_CODES[code as keyof typeof ERROR_CODES].status === answer.status &&
+    /^application\/json\b/i.test(String(answer.headers['content-type'] ?? ''))
+  );
 }

@@ -41,7 +41,10 @@ export async function startService(): Promise<ServiceProcess> {
   child.stdout?.on('data', (chunk: Buffer) => (ready ? capture(chunk) : startup.push(chunk.toString())));
   child.stderr?.on('data', (chunk: Buffer) => (ready ? capture(chunk) : startup.push(chunk.toString())));
 
-  const pending = new Map<number, { resolve: (reply: ServiceReply) => void; reject: (error: Error) => void }>();
+  const pending = new Map<
+    number,
+    { resolve: (reply: ServiceReply) => void; reject: (error: Error) => void }
+  >();
   let nextId = 1;
   const ask = (message: ServiceMessage & { id: number }) =>
     new Promise<ServiceReply>((resolve, reject) => {
@@ -51,7 +54,10 @@ export async function startService(): Promise<ServiceProcess> {
     });
 
   const readyMessage = await new Promise<ServiceReady>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`the fuzz service did not start:\n${startup.join('')}`)), START_TIMEOUT_MS);
+    const timer = setTimeout(
+      () => reject(new Error(`the fuzz service did not start:\n${startup.join('')}`)),
+      START_TIMEOUT_MS,
+    );
     child.on('message', (message: ServiceReply) => {
       if (message.type === 'ready') {
         clearTimeout(timer);
@@ -65,7 +71,8 @@ export async function startService(): Promise<ServiceProcess> {
     child.on('exit', (code, signal) => {
       exited = true;
       clearTimeout(timer);
-      for (const { reject: fail } of pending.values()) fail(new Error(`the fuzz service exited (${code ?? signal})`));
+      for (const { reject: fail } of pending.values())
+        fail(new Error(`the fuzz service exited (${code ?? signal})`));
       pending.clear();
       reject(new Error(`the fuzz service exited (${code ?? signal}):\n${startup.join('')}${output}`));
     });

@@ -4,8 +4,9 @@
  * It runs in a child process so that an input which hangs or exhausts the service is a measured failure, not the
  * death of the test runner; it answers the runner's probes (event-loop lag, RSS, prototype pollution) over IPC.
  */
+
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { Writable } from 'node:stream';
-import { monitorEventLoopDelay } from 'node:perf_hooks';
 import * as ff from '@google-cloud/functions-framework';
 import { getTestServer } from '@google-cloud/functions-framework/testing';
 import { stateApiRoutes } from '../../functions/state-api/routes.ts';
@@ -52,17 +53,30 @@ async function createTenant(id: string, plan: 'enterprise' | 'mid'): Promise<str
 const apiKey = await createTenant('fuzz', 'enterprise');
 const foreignApiKey = await createTenant('fuzz-foreign', 'mid');
 
-ff.http('state-api', expressHandler(stateApiRoutes(), async () => stateApiDeps(config, tiers, log), log));
+ff.http(
+  'state-api',
+  expressHandler(stateApiRoutes(), async () => stateApiDeps(config, tiers, log), log),
+);
 const server = getTestServer('state-api');
 
+// Two probes of the event loop: Node's histogram, and a timer's own lag. A block that ends just before a probe is
+// read has not been sampled by either timer yet; the gap since the timer last ran counts it.
 const lag = monitorEventLoopDelay({ resolution: 5 });
 lag.enable();
+const TICK_MS = 5;
+let lastTick = performance.now();
+let maxGapMs = 0;
+setInterval(() => {
+  const now = performance.now();
+  maxGapMs = Math.max(maxGapMs, now - lastTick - TICK_MS);
+  lastTick = now;
+}, TICK_MS).unref();
 const prototypeKeys = Object.getOwnPropertyNames(Object.prototype).length;
 
 function reading(): ProbeReading {
   const gc = (globalThis as { gc?: () => void }).gc;
   return {
-    maxLagMs: lag.max / 1e6,
+    maxLagMs: Math.max(lag.max / 1e6, maxGapMs, performance.now() - lastTick - TICK_MS),
     rssBytes: process.memoryUsage().rss,
     maxRssBytes: process.resourceUsage().maxRSS * 1024,
     prototypePolluted: Object.getOwnPropertyNames(Object.prototype).length !== prototypeKeys,
@@ -73,6 +87,8 @@ function reading(): ProbeReading {
 process.on('message', (message: ServiceMessage) => {
   if (message.type === 'probe-reset') {
     lag.reset();
+    maxGapMs = 0;
+    lastTick = performance.now();
     process.send?.({ type: 'probe-reset', id: message.id });
   } else if (message.type === 'probe-read') {
     if (message.gc) (globalThis as { gc?: () => void }).gc?.();

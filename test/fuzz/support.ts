@@ -23,7 +23,9 @@ export interface Sent {
   readonly marker: string;
 }
 
-export type Outcome = { readonly answer: Answer; readonly error?: undefined } | { readonly answer?: undefined; readonly error: string };
+export type Outcome =
+  | { readonly answer: Answer; readonly error?: undefined }
+  | { readonly answer?: undefined; readonly error: string };
 
 const REQUEST_TIMEOUT_MS = Number(process.env.FUZZ_REQUEST_TIMEOUT_MS ?? 5_000);
 
@@ -33,8 +35,19 @@ export function sendRaw(port: number, sent: Sent, timeoutMs = REQUEST_TIMEOUT_MS
     const had = headers[name];
     headers[name] = had === undefined ? value : [...(Array.isArray(had) ? had : [had]), value];
   }
+  // Node sends no Content-Length on a GET/DELETE/OPTIONS body of its own accord: say it, or the body is read as
+  // the next request.
+  if (sent.body !== undefined && headers['content-length'] === undefined)
+    headers['content-length'] = String(sent.body.length);
   return new Promise((resolve) => {
-    const req = request({ host: '127.0.0.1', port, method: sent.method, path: sent.target, headers, agent: false });
+    const req = request({
+      host: '127.0.0.1',
+      port,
+      method: sent.method,
+      path: sent.target,
+      headers,
+      agent: false,
+    });
     const timer = setTimeout(() => {
       req.destroy();
       resolve({ error: `no answer within ${timeoutMs} ms` });
@@ -44,7 +57,9 @@ export function sendRaw(port: number, sent: Sent, timeoutMs = REQUEST_TIMEOUT_MS
       res.on('data', (chunk: Buffer) => chunks.push(chunk));
       res.on('end', () => {
         clearTimeout(timer);
-        resolve({ answer: { status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) } });
+        resolve({
+          answer: { status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) },
+        });
       });
       res.on('error', (error) => {
         clearTimeout(timer);
@@ -62,7 +77,12 @@ export function sendRaw(port: number, sent: Sent, timeoutMs = REQUEST_TIMEOUT_MS
 export function describeSent(sent: Sent): string {
   const body = sent.body ? sent.body.toString('utf8') : '';
   const shown = body.length > 400 ? `${body.slice(0, 400)}… (${sent.body?.length} bytes)` : body;
-  return [`${sent.method} ${sent.target}`, ...sent.headers.map(([n, v]) => `${n}: ${v.length > 120 ? `${v.slice(0, 120)}…` : v}`), '', shown].join('\n');
+  return [
+    `${sent.method} ${sent.target}`,
+    ...sent.headers.map(([n, v]) => `${n}: ${v.length > 120 ? `${v.slice(0, 120)}…` : v}`),
+    '',
+    shown,
+  ].join('\n');
 }
 
 const SEED_STATE = { agentName: 'planner', status: 'running', step: 1, data: { seed: true } };
@@ -100,16 +120,30 @@ export class Harness {
     const id = (name: string) => `fz-${name}-${this.#epoch}`;
     this.#runs = { seed0: id('seed0'), seed1: id('seed1'), done: id('done') };
     const { seed0, seed1, done } = this.#runs;
-    for (let v = 0; v < 3; v++) await this.#setup('PUT', `/v1/runs/${seed0}/state`, { expectedVersion: v, state: { ...SEED_STATE, step: v } });
-    await this.#setup('PUT', `/v1/runs/${seed1}/state`, { expectedVersion: 0, state: { ...SEED_STATE, agentName: 'worker', parentRunId: seed0 } });
-    await this.#setup('PUT', `/v1/runs/${seed1}/state`, { baseVersion: 1, patch: [{ op: 'add', path: '/data/more', value: 1 }] });
+    for (let v = 0; v < 3; v++)
+      await this.#setup('PUT', `/v1/runs/${seed0}/state`, {
+        expectedVersion: v,
+        state: { ...SEED_STATE, step: v },
+      });
+    await this.#setup('PUT', `/v1/runs/${seed1}/state`, {
+      expectedVersion: 0,
+      state: { ...SEED_STATE, agentName: 'worker', parentRunId: seed0 },
+    });
+    await this.#setup('PUT', `/v1/runs/${seed1}/state`, {
+      baseVersion: 1,
+      patch: [{ op: 'add', path: '/data/more', value: 1 }],
+    });
     await this.#setup('PUT', `/v1/runs/${done}/state`, { expectedVersion: 0, state: SEED_STATE });
     await this.#setup('POST', `/v1/runs/${done}/complete`, { status: 'completed' });
     for (const run of [seed0, seed1, done]) {
-      const head = JSON.parse((await this.#setup('GET', `/v1/runs/${run}/state`)).toString()) as { version: number };
+      const head = JSON.parse((await this.#setup('GET', `/v1/runs/${run}/state`)).toString()) as {
+        version: number;
+      };
       this.#heads.set(run, head.version);
     }
-    const page = JSON.parse((await this.#setup('GET', '/v1/runs?limit=1')).toString()) as { nextCursor?: string };
+    const page = JSON.parse((await this.#setup('GET', '/v1/runs?limit=1')).toString()) as {
+      nextCursor?: string;
+    };
     this.#cursor = page.nextCursor ?? '';
     const reading = await this.#service.probeRead(true);
     this.baseline = { rssBytes: reading.rssBytes, maxRssBytes: reading.maxRssBytes };
@@ -128,10 +162,14 @@ export class Harness {
       marker: '',
     });
     if (!outcome.answer || outcome.answer.status >= 300) {
-      throw new Error(`fuzz setup ${method} ${target} failed: ${outcome.error ?? `${outcome.answer?.status} ${outcome.answer?.body}`}`);
+      throw new Error(
+        `fuzz setup ${method} ${target} failed: ${outcome.error ?? `${outcome.answer?.status} ${outcome.answer?.body}`}`,
+      );
     }
     const answer = outcome.answer;
-    const version = answer.body.length ? (JSON.parse(answer.body.toString()) as { version?: unknown }).version : undefined;
+    const version = answer.body.length
+      ? (JSON.parse(answer.body.toString()) as { version?: unknown }).version
+      : undefined;
     const run = /^\/v1\/runs\/([^/?]+)\/(state|restore)/.exec(target)?.[1];
     if (method !== 'GET' && run && typeof version === 'number') this.#heads.set(run, version);
     return answer.body;
@@ -204,17 +242,30 @@ export class Harness {
   async snapshot(): Promise<string> {
     const key = this.#service.apiKey;
     const get = async (target: string, apiKey = key) => {
-      const outcome = await sendRaw(this.#service.port, { method: 'GET', target, headers: [['authorization', `Bearer ${apiKey}`]], marker: '' });
-      return outcome.answer ? `${outcome.answer.status} ${outcome.answer.body.toString()}` : `no answer: ${outcome.error}`;
+      const outcome = await sendRaw(this.#service.port, {
+        method: 'GET',
+        target,
+        headers: [['authorization', `Bearer ${apiKey}`]],
+        marker: '',
+      });
+      return outcome.answer
+        ? `${outcome.answer.status} ${outcome.answer.body.toString()}`
+        : `no answer: ${outcome.error}`;
     };
     const parts: string[] = [];
     for (const run of Object.values(this.#runs)) {
       // Only what identifies the head: `servedBy` may change as a load promotes a copy, and that is no change.
       const head = await get(`/v1/runs/${run}/state`);
       const { version, hash } = safeJson(Buffer.from(head.slice(4))) ?? {};
-      parts.push(`${head.slice(0, 3)} ${run} v${version} ${hash}`, await get(`/v1/runs/${run}/checkpoints?limit=1000`));
+      parts.push(
+        `${head.slice(0, 3)} ${run} v${version} ${hash}`,
+        await get(`/v1/runs/${run}/checkpoints?limit=1000`),
+      );
     }
-    parts.push(await get('/v1/runs?limit=1000'), await get('/v1/runs?limit=1000', this.#service.foreignApiKey));
+    parts.push(
+      await get('/v1/runs?limit=1000'),
+      await get('/v1/runs?limit=1000', this.#service.foreignApiKey),
+    );
     return parts.join('\n');
   }
 
@@ -231,7 +282,9 @@ function encode(text: string, encoding: NonNullable<FuzzCase['encoding']>): Buff
 export function safeJson(body: Buffer): Record<string, unknown> | undefined {
   try {
     const value: unknown = JSON.parse(body.toString('utf8'));
-    return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+    return value !== null && typeof value === 'object' && !Array.isArray(value)
+      ? (value as Record<string, unknown>)
+      : undefined;
   } catch {
     return undefined;
   }

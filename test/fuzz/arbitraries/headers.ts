@@ -31,7 +31,11 @@ export const authTwist: fc.Arbitrary<HeaderTwist> = fc.oneof(
   twist('two keys in one header', 'bad', [['authorization', 'Bearer $KEY, Bearer $KEY']]),
   fc
     .string({ unit: fc.constantFrom('a', '%', '\u00ff', ' ', '\t', 'Z', '=', ','), maxLength: 600 })
-    .map((junk) => ({ why: 'junk credentials', intent: 'bad' as Intent, lines: [['authorization', `Bearer ${junk}x`]] as const })),
+    .map((junk) => ({
+      why: 'junk credentials',
+      intent: 'bad' as Intent,
+      lines: [['authorization', `Bearer ${junk}x`]] as const,
+    })),
 );
 
 /** Content-Type variants; only application/json (or +json) in UTF-8 may be taken. */
@@ -45,7 +49,9 @@ export const contentTypeTwist: fc.Arbitrary<HeaderTwist> = fc.oneof(
   twist('multipart', 'bad', [['content-type', 'multipart/form-data; boundary=x']]),
   twist('xml', 'bad', [['content-type', 'application/xml']]),
   twist('application/jsonx', 'bad', [['content-type', 'application/jsonx']]),
-  twist('charset latin1', 'bad', [['content-type', 'application/json; charset=latin1']], { encoding: 'latin1' }),
+  twist('charset latin1', 'bad', [['content-type', 'application/json; charset=latin1']], {
+    encoding: 'latin1',
+  }),
   twist('charset utf-16 with utf-16 bytes', 'bad', [['content-type', 'application/json; charset=utf-16']], {
     encoding: 'utf16le',
   }),
@@ -61,7 +67,9 @@ export const encodingTwist: fc.Arbitrary<HeaderTwist> = fc.oneof(
   twist('Content-Encoding br over plain bytes', 'bad', [['content-encoding', 'br']]),
   twist('Content-Encoding bogus', 'bad', [['content-encoding', 'x-fuzz']]),
   twist('Content-Encoding deflate, gzip', 'bad', [['content-encoding', 'deflate, gzip']]),
-  twist('Content-Encoding gzip with a gzip body', 'either', [['content-encoding', 'gzip']], { encoding: 'gzip' }),
+  twist('Content-Encoding gzip with a gzip body', 'either', [['content-encoding', 'gzip']], {
+    encoding: 'gzip',
+  }),
   twist('Content-Encoding identity', 'either', [['content-encoding', 'identity']]),
 );
 

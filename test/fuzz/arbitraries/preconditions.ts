@@ -25,7 +25,9 @@ const ifMatch: fc.Arbitrary<NonNullable<Preconditions['ifMatch']>> = fc.oneof(
   { weight: 1, arbitrary: fc.constant('$NEXT' as const) },
   {
     weight: 1,
-    arbitrary: fc.constantFrom('*', 'W/"$HEAD"', '"-1"', 'abc', '"$HEAD", "$NEXT"', '""', '"1.5"', '9'.repeat(16)).map((bad) => ({ bad })),
+    arbitrary: fc
+      .constantFrom('*', 'W/"$HEAD"', '"-1"', 'abc', '"$HEAD", "$NEXT"', '""', '"1.5"', '9'.repeat(16))
+      .map((bad) => ({ bad })),
   },
 );
 
@@ -52,13 +54,17 @@ export function ifMatchHeader(p: Preconditions): string | undefined {
  * is bad; so is naming none, naming two that disagree, and a whole state with a `baseVersion` (it applies to
  * nothing). A patch names its base: `expectedVersion` next to it is refused (two answers to one question).
  */
-export function preconditionIntent(p: Preconditions, kind: 'state' | 'patch'): { intent: Intent; why: string } {
+export function preconditionIntent(
+  p: Preconditions,
+  kind: 'state' | 'patch',
+): { intent: Intent; why: string } {
   const named = [p.expectedVersion, p.baseVersion, p.ifMatch].filter((v) => v !== undefined);
   if (named.some((v) => typeof v !== 'string')) return { intent: 'bad', why: 'a malformed version' };
   if (named.includes('$NEXT')) return { intent: 'bad', why: 'a version that is not the head' };
   if (kind === 'patch') {
     if (p.baseVersion === undefined) return { intent: 'bad', why: 'a patch without baseVersion' };
-    if (p.expectedVersion !== undefined) return { intent: 'bad', why: 'expectedVersion and baseVersion both' };
+    if (p.expectedVersion !== undefined)
+      return { intent: 'bad', why: 'expectedVersion and baseVersion both' };
     return { intent: p.ifMatch === undefined ? 'valid' : 'either', why: 'a patch on the head' };
   }
   if (p.baseVersion !== undefined) return { intent: 'either', why: 'a whole state with a baseVersion' };

@@ -8,7 +8,8 @@ export interface RawBody {
   readonly text: string;
 }
 
-const save = (inner: string) => `{"expectedVersion":"$HEAD","state":{"agentName":"planner","status":"running","step":1,"data":${inner}}}`;
+const save = (inner: string) =>
+  `{"expectedVersion":"$HEAD","state":{"agentName":"planner","status":"running","step":1,"data":${inner}}}`;
 
 /** The marker sits right next to each syntax error, where a parser's message would quote it. */
 const broken: ReadonlyArray<readonly [string, string]> = [
@@ -33,11 +34,26 @@ const broken: ReadonlyArray<readonly [string, string]> = [
 
 /** Each stored state/field name appears twice: which one wins is a parser's accident, so it must be refused. */
 const duplicated: ReadonlyArray<readonly [string, string]> = [
-  ['expectedVersion twice', `{"expectedVersion":"$HEAD","expectedVersion":"$NEXT","state":{"agentName":"p","status":"running","step":1,"data":"${MARK}"}}`],
-  ['state twice', `{"expectedVersion":"$HEAD","state":{"agentName":"p","status":"running","step":1,"data":"${MARK}"},"state":{"agentName":"q","status":"running","step":2,"data":1}}`],
-  ['status twice in the state', `{"expectedVersion":"$HEAD","state":{"agentName":"p","status":"completed","status":"running","step":1,"data":"${MARK}"}}`],
-  ['checkpoint twice', `{"checkpoint":"FULL","checkpoint":"AUTO","expectedVersion":"$HEAD","state":{"agentName":"p","status":"running","step":1,"data":"${MARK}"}}`],
-  ['patch twice', `{"baseVersion":"$HEAD","patch":[{"op":"add","path":"/data/a","value":"${MARK}"}],"patch":[{"op":"remove","path":"/data"}]}`],
+  [
+    'expectedVersion twice',
+    `{"expectedVersion":"$HEAD","expectedVersion":"$NEXT","state":{"agentName":"p","status":"running","step":1,"data":"${MARK}"}}`,
+  ],
+  [
+    'state twice',
+    `{"expectedVersion":"$HEAD","state":{"agentName":"p","status":"running","step":1,"data":"${MARK}"},"state":{"agentName":"q","status":"running","step":2,"data":1}}`,
+  ],
+  [
+    'status twice in the state',
+    `{"expectedVersion":"$HEAD","state":{"agentName":"p","status":"completed","status":"running","step":1,"data":"${MARK}"}}`,
+  ],
+  [
+    'checkpoint twice',
+    `{"checkpoint":"FULL","checkpoint":"AUTO","expectedVersion":"$HEAD","state":{"agentName":"p","status":"running","step":1,"data":"${MARK}"}}`,
+  ],
+  [
+    'patch twice',
+    `{"baseVersion":"$HEAD","patch":[{"op":"add","path":"/data/a","value":"${MARK}"}],"patch":[{"op":"remove","path":"/data"}]}`,
+  ],
   ['version twice in a restore-shaped body', `{"version":1,"version":2,"m":"${MARK}"}`],
 ];
 

@@ -8,7 +8,21 @@ type Param = { readonly text: string; readonly intent: Intent };
 const ok = (text: string): Param => ({ text, intent: 'valid' });
 const bad = (text: string): Param => ({ text, intent: 'bad' });
 
-const badInts = ['0', '-1', '1.5', '1e3', 'abc', '', '%zz', '9'.repeat(40), '0x10', ' 1', '1%00', 'NaN', 'Infinity'];
+const badInts = [
+  '0',
+  '-1',
+  '1.5',
+  '1e3',
+  'abc',
+  '',
+  '%zz',
+  '9'.repeat(40),
+  '0x10',
+  '%201',
+  '1%00',
+  'NaN',
+  'Infinity',
+];
 
 const param = (name: string, good: fc.Arbitrary<string>, badValues: readonly string[]): fc.Arbitrary<Param> =>
   fc.oneof(
@@ -39,7 +53,10 @@ const readRun: fc.Arbitrary<RunTarget> = fc.oneof(
 
 const get = (path: string, run: RunTarget | undefined, q: Param, why: string): FuzzCase => ({
   why: `${why}?${q.text}`,
-  intent: worst(q.intent, run === undefined || run === 'seed0' || run === 'seed1' || run === 'done' ? 'valid' : 'bad'),
+  intent: worst(
+    q.intent,
+    run === undefined || run === 'seed0' || run === 'seed1' || run === 'done' ? 'valid' : 'bad',
+  ),
   method: 'GET',
   path,
   ...(run !== undefined && { run }),
@@ -62,7 +79,12 @@ export const checkpointsCase: fc.Arbitrary<FuzzCase> = fc
   .map(([run, q]) => get('/v1/runs/{run}/checkpoints', run, q, 'checkpoints'));
 
 export const listRunsCase: fc.Arbitrary<FuzzCase> = query([
-  param('status', fc.constantFrom('running', 'completed', 'paused', 'failed'), ['bogus', 'RUNNING', '', '%00']),
+  param('status', fc.constantFrom('running', 'completed', 'paused', 'failed'), [
+    'bogus',
+    'RUNNING',
+    '',
+    '%00',
+  ]),
   param('agent', fc.constantFrom('planner', 'worker', 'nobody'), ['', 'a'.repeat(201)]),
   param('parentRunId', fc.constantFrom('$SEED0', 'nobody'), ['../x', '', '-x', 'r'.repeat(129), 'a%2Fb']),
   param('limit', fc.constantFrom('1', '50', '1000'), [...badInts, '1001']),
@@ -70,8 +92,19 @@ export const listRunsCase: fc.Arbitrary<FuzzCase> = query([
 ]).map((q) => get('/v1/runs', undefined, q, 'list runs'));
 
 export const analyticsCase: fc.Arbitrary<FuzzCase> = query([
-  param('from', fc.constantFrom('2025-01-01', '2025-06-01T00:00:00Z'), ['yesterday', '2025-13-01', '2025-02-30T99:99:99Z', '0', '2025-01-01T00:00:00', '1e12']),
-  param('to', fc.constantFrom('2025-12-31', '2025-12-31T23:59:59.999+01:00'), ['2025-00-10', 'never', '9999-99-99']),
+  param('from', fc.constantFrom('2025-01-01', '2025-06-01T00:00:00Z'), [
+    'yesterday',
+    '2025-13-01',
+    '2025-02-30T99:99:99Z',
+    '0',
+    '2025-01-01T00:00:00',
+    '1e12',
+  ]),
+  param('to', fc.constantFrom('2025-12-31', '2025-12-31T23:59:59.999+01:00'), [
+    '2025-00-10',
+    'never',
+    '9999-99-99',
+  ]),
   param('groupBy', fc.constantFrom('agent', 'model', 'day'), ['week', 'AGENT', '', 'tenant']),
 ])
   .chain((q) =>

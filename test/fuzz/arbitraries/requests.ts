@@ -1,12 +1,12 @@
 /** The whole mix: every operation, with header twists where they mean something, and raw bodies anywhere. */
 import fc from 'fast-check';
 import { type FuzzCase, worst } from './case.ts';
-import { type HeaderTwist, anyTwist, authTwist, withTwist } from './headers.ts';
+import { anyTwist, authTwist, type HeaderTwist, withTwist } from './headers.ts';
 import { rawBody } from './raw-bodies.ts';
 import { analyticsCase, checkpointsCase, listRunsCase, loadCase } from './reads.ts';
 import { headCase, unknownRouteCase, wrongMethodCase } from './routes.ts';
 import { completeCase, deleteCase, restoreCase } from './run-actions.ts';
-import { saveCase } from './saves.ts';
+import { amplificationCase, saveCase } from './saves.ts';
 
 function twisted(c: FuzzCase, t: HeaderTwist): FuzzCase {
   if (t.lines.length === 0 && !t.drop) return c;
@@ -35,7 +35,10 @@ const rawBodyCase: fc.Arbitrary<FuzzCase> = fc.tuple(withBody, rawBody).map(([c,
   ...c,
   why: `${c.path.split('/').pop()}: ${raw.why}`,
   // The raw texts are save-shaped: only a save to a run that takes saves might accept one.
-  intent: raw.intent === 'bad' || c.method !== 'PUT' || c.run === 'done' || typeof c.run !== 'string' ? 'bad' : 'either',
+  intent:
+    raw.intent === 'bad' || c.method !== 'PUT' || c.run === 'done' || typeof c.run !== 'string'
+      ? 'bad'
+      : 'either',
   body: raw.text,
 }));
 
@@ -47,6 +50,7 @@ export const anyRequest: fc.Arbitrary<FuzzCase> = fc
       { weight: 2, arbitrary: completeCase },
       { weight: 4, arbitrary: withoutBody },
       { weight: 3, arbitrary: rawBodyCase },
+      { weight: 1, arbitrary: amplificationCase },
       { weight: 1, arbitrary: wrongMethodCase },
       { weight: 1, arbitrary: headCase },
       { weight: 1, arbitrary: unknownRouteCase },
@@ -57,6 +61,11 @@ export const anyRequest: fc.Arbitrary<FuzzCase> = fc
 
 /** Requests meant to be refused: the raw material of the "a 4xx changes nothing" property. */
 export const badRequest: fc.Arbitrary<FuzzCase> = fc
-  .tuple(fc.oneof(anyRequest, fc.tuple(fc.oneof(withBody, withoutBody), authTwist).map(([c, t]) => twisted(c, t))))
+  .tuple(
+    fc.oneof(
+      anyRequest,
+      fc.tuple(fc.oneof(withBody, withoutBody), authTwist).map(([c, t]) => twisted(c, t)),
+    ),
+  )
   .map(([c]) => c)
   .filter((c) => c.intent === 'bad');

@@ -15,7 +15,10 @@ const PATHS: ReadonlyArray<readonly [path: string, allowed: readonly string[]]> 
 ];
 
 export const wrongMethodCase: fc.Arbitrary<FuzzCase> = fc
-  .tuple(fc.constantFrom(...PATHS), fc.constantFrom('GET', 'PUT', 'POST', 'PATCH', 'DELETE', 'OPTIONS', 'TRACE', 'PROPFIND'))
+  .tuple(
+    fc.constantFrom(...PATHS),
+    fc.constantFrom('GET', 'PUT', 'POST', 'PATCH', 'DELETE', 'OPTIONS', 'TRACE', 'PROPFIND'),
+  )
   .filter(([[, allowed], method]) => !allowed.includes(method))
   .map(([[path], method]) => ({
     why: `${method} where only other methods are allowed`,
@@ -29,7 +32,13 @@ export const wrongMethodCase: fc.Arbitrary<FuzzCase> = fc
 
 /** HEAD is GET without a body (RFC 9110): wherever GET answers, HEAD answers the same status. */
 export const headCase: fc.Arbitrary<FuzzCase> = fc
-  .constantFrom('/v1/runs/{run}/state', '/v1/runs/{run}/checkpoints', '/v1/runs', '/v1/analytics/costs', '/v1/runs/{run}/state?version=1')
+  .constantFrom(
+    '/v1/runs/{run}/state',
+    '/v1/runs/{run}/checkpoints',
+    '/v1/runs',
+    '/v1/analytics/costs',
+    '/v1/runs/{run}/state?version=1',
+  )
   .map((path) => {
     const [bare, query] = path.split('?');
     return {

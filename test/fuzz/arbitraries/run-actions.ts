@@ -12,13 +12,21 @@ const HEADERS = [
 const version = fc.oneof(
   { weight: 3, arbitrary: fc.constant({ value: 1 as unknown, intent: 'valid' as Intent }) },
   { weight: 1, arbitrary: fc.constant({ value: '$NEXT' as unknown, intent: 'bad' as Intent }) },
-  { weight: 2, arbitrary: fc.oneof(badCount, notANumber, fc.constant(0)).map((value) => ({ value, intent: 'bad' as Intent })) },
+  {
+    weight: 2,
+    arbitrary: fc
+      .oneof(badCount, notANumber, fc.constant(0))
+      .map((value) => ({ value, intent: 'bad' as Intent })),
+  },
 );
 
 /** Restore needs a version and a precondition, like a save (a blind restore could lose an update). */
 export const restoreCase: fc.Arbitrary<FuzzCase> = fc
   .record({
-    run: fc.oneof<fc.Arbitrary<RunTarget>[]>(fc.constantFrom<RunTarget>('scratch', 'seed0', 'done', 'fresh'), badRunSegment),
+    run: fc.oneof<fc.Arbitrary<RunTarget>[]>(
+      fc.constantFrom<RunTarget>('scratch', 'seed0', 'done', 'fresh'),
+      badRunSegment,
+    ),
     version: fc.option(version, { nil: undefined }),
     expected: fc.constantFrom('$HEAD', '$NEXT', 'none', 'if-match', 'both'),
     stray: fc.boolean(),
@@ -26,24 +34,34 @@ export const restoreCase: fc.Arbitrary<FuzzCase> = fc
   .map(({ run, version: v, expected, stray }) => {
     const body: Record<string, unknown> = {
       ...(v && { version: v.value }),
-      ...(expected === '$HEAD' || expected === '$NEXT' || expected === 'both' ? { expectedVersion: expected === '$NEXT' ? '$NEXT' : '$HEAD' } : {}),
+      ...(expected === '$HEAD' || expected === '$NEXT' || expected === 'both'
+        ? { expectedVersion: expected === '$NEXT' ? '$NEXT' : '$HEAD' }
+        : {}),
       ...(stray && { note: MARK }),
     };
     const runIntent: Intent = run === 'scratch' || run === 'seed0' ? 'valid' : 'bad';
-    const preIntent: Intent = expected === '$HEAD' ? 'valid' : expected === 'if-match' || expected === 'both' ? 'either' : 'bad';
+    const preIntent: Intent =
+      expected === '$HEAD' ? 'valid' : expected === 'if-match' || expected === 'both' ? 'either' : 'bad';
     return {
       why: `restore ${v ? JSON.stringify(v.value) : 'without a version'}, precondition ${expected}${stray ? ', a stray field' : ''}`,
       intent: worst(v?.intent ?? 'bad', runIntent, preIntent, stray ? 'bad' : 'valid'),
       method: 'POST',
       path: '/v1/runs/{run}/restore',
       run,
-      headers: expected === 'if-match' || expected === 'both' ? [...HEADERS, ['if-match', '"$HEAD"']] : HEADERS,
+      headers:
+        expected === 'if-match' || expected === 'both' ? [...HEADERS, ['if-match', '"$HEAD"']] : HEADERS,
       body: json(body),
     } satisfies FuzzCase;
   });
 
 const metadata = fc.oneof(
-  { weight: 3, arbitrary: fc.constant({ value: { model: `m-${MARK}`, inputTokens: 10, outputTokens: 5, costUsd: 0.01 } as unknown, intent: 'valid' as Intent }) },
+  {
+    weight: 3,
+    arbitrary: fc.constant({
+      value: { model: `m-${MARK}`, inputTokens: 10, outputTokens: 5, costUsd: 0.01 } as unknown,
+      intent: 'valid' as Intent,
+    }),
+  },
   { weight: 1, arbitrary: fc.constant({ value: undefined as unknown, intent: 'valid' as Intent }) },
   {
     weight: 2,
@@ -62,10 +80,24 @@ const metadata = fc.oneof(
 /** Complete is final: a second completion with another outcome, or one of a missing run, is refused. */
 export const completeCase: fc.Arbitrary<FuzzCase> = fc
   .record({
-    run: fc.oneof<fc.Arbitrary<RunTarget>[]>(fc.constantFrom<RunTarget>('scratch', 'done', 'fresh'), badRunSegment),
+    run: fc.oneof<fc.Arbitrary<RunTarget>[]>(
+      fc.constantFrom<RunTarget>('scratch', 'done', 'fresh'),
+      badRunSegment,
+    ),
     status: fc.oneof(
-      { weight: 3, arbitrary: fc.constantFrom({ value: 'completed' as unknown, intent: 'valid' as Intent }, { value: 'failed' as unknown, intent: 'valid' as Intent }) },
-      { weight: 1, arbitrary: fc.oneof(fc.constantFrom('running', 'paused', 'COMPLETED', MARK), notAString).map((value) => ({ value: value as unknown, intent: 'bad' as Intent })) },
+      {
+        weight: 3,
+        arbitrary: fc.constantFrom(
+          { value: 'completed' as unknown, intent: 'valid' as Intent },
+          { value: 'failed' as unknown, intent: 'valid' as Intent },
+        ),
+      },
+      {
+        weight: 1,
+        arbitrary: fc
+          .oneof(fc.constantFrom('running', 'paused', 'COMPLETED', MARK), notAString)
+          .map((value) => ({ value: value as unknown, intent: 'bad' as Intent })),
+      },
       { weight: 1, arbitrary: fc.constant({ value: undefined as unknown, intent: 'bad' as Intent }) },
     ),
     metadata,

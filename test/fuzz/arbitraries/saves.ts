@@ -2,10 +2,10 @@
 import fc from 'fast-check';
 import { type FuzzCase, type Intent, json, MARK, type RunTarget, worst } from './case.ts';
 import { badCount, notAString } from './hostile-values.ts';
-import { type PatchCase, badPatch, validPatch } from './patch.ts';
+import { amplification, badPatch, type PatchCase, validPatch } from './patch.ts';
 import { bodyFields, ifMatchHeader, preconditionIntent, preconditions } from './preconditions.ts';
 import { badRunSegment, goodRun } from './run-ids.ts';
-import { type StateCase, awkwardState, badState, notAState, validState } from './state.ts';
+import { awkwardState, badState, notAState, type StateCase, validState } from './state.ts';
 
 const JSON_HEADERS = [
   ['authorization', 'Bearer $KEY'],
@@ -24,7 +24,13 @@ const extras = fc.oneof(
   {
     weight: 2,
     arbitrary: fc
-      .record({ checkpoint: fc.constantFrom('AUTO', 'CRITICAL', 'FULL'), ttlSeconds: fc.integer({ min: 1, max: 86_400 }) }, { requiredKeys: [] })
+      .record(
+        {
+          checkpoint: fc.constantFrom('AUTO', 'CRITICAL', 'FULL'),
+          ttlSeconds: fc.integer({ min: 1, max: 86_400 }),
+        },
+        { requiredKeys: [] },
+      )
       .map((fields) => ({ why: 'checkpoint/ttl', intent: 'valid' as Intent, fields })),
   },
   {
@@ -41,16 +47,17 @@ const extras = fc.oneof(
   },
 );
 
-const content: fc.Arbitrary<{ kind: 'state'; c: StateCase } | { kind: 'patch'; c: PatchCase } | { kind: 'both' | 'neither' }> =
-  fc.oneof(
-    { weight: 3, arbitrary: validState.map((c) => ({ kind: 'state' as const, c })) },
-    { weight: 1, arbitrary: awkwardState.map((c) => ({ kind: 'state' as const, c })) },
-    { weight: 3, arbitrary: badState.map((c) => ({ kind: 'state' as const, c })) },
-    { weight: 1, arbitrary: notAState.map((c) => ({ kind: 'state' as const, c })) },
-    { weight: 2, arbitrary: validPatch.map((c) => ({ kind: 'patch' as const, c })) },
-    { weight: 3, arbitrary: badPatch.map((c) => ({ kind: 'patch' as const, c })) },
-    { weight: 1, arbitrary: fc.constantFrom({ kind: 'both' as const }, { kind: 'neither' as const }) },
-  );
+const content: fc.Arbitrary<
+  { kind: 'state'; c: StateCase } | { kind: 'patch'; c: PatchCase } | { kind: 'both' | 'neither' }
+> = fc.oneof(
+  { weight: 3, arbitrary: validState.map((c) => ({ kind: 'state' as const, c })) },
+  { weight: 1, arbitrary: awkwardState.map((c) => ({ kind: 'state' as const, c })) },
+  { weight: 3, arbitrary: badState.map((c) => ({ kind: 'state' as const, c })) },
+  { weight: 1, arbitrary: notAState.map((c) => ({ kind: 'state' as const, c })) },
+  { weight: 2, arbitrary: validPatch.map((c) => ({ kind: 'patch' as const, c })) },
+  { weight: 3, arbitrary: badPatch.map((c) => ({ kind: 'patch' as const, c })) },
+  { weight: 1, arbitrary: fc.constantFrom({ kind: 'both' as const }, { kind: 'neither' as const }) },
+);
 
 export const saveCase: fc.Arbitrary<FuzzCase> = fc
   .record({
@@ -73,14 +80,18 @@ export const saveCase: fc.Arbitrary<FuzzCase> = fc
     } else {
       payload =
         body.kind === 'both'
-          ? { state: { agentName: 'p', status: 'running', step: 1, data: MARK }, patch: [{ op: 'remove', path: '/data' }] }
+          ? {
+              state: { agentName: 'p', status: 'running', step: 1, data: MARK },
+              patch: [{ op: 'remove', path: '/data' }],
+            }
           : { data: MARK };
       contentIntent = 'bad';
       why = `${body.kind} of state and patch`;
     }
     const precondition = preconditionIntent(pre, kind);
     const ifMatch = ifMatchHeader(pre);
-    const headers: FuzzCase['headers'] = ifMatch === undefined ? JSON_HEADERS : [...JSON_HEADERS, ['if-match', ifMatch]];
+    const headers: FuzzCase['headers'] =
+      ifMatch === undefined ? JSON_HEADERS : [...JSON_HEADERS, ['if-match', ifMatch]];
     return {
       why: [why, precondition.why, extra.why].filter(Boolean).join('; '),
       intent: worst(contentIntent, precondition.intent, extra.intent, runIntent(run, kind)),
@@ -91,3 +102,16 @@ export const saveCase: fc.Arbitrary<FuzzCase> = fc
       body: json({ ...extra.fields, ...payload, ...bodyFields(pre) }),
     } satisfies FuzzCase;
   });
+
+/** A copy-amplification patch with nothing else wrong, so it reaches the patch engine today and after any fix. */
+export const amplificationCase: fc.Arbitrary<FuzzCase> = fc
+  .tuple(fc.constantFrom<RunTarget>('seed0', 'seed1'), amplification)
+  .map(([run, c]) => ({
+    why: c.why,
+    intent: c.intent,
+    method: 'PUT',
+    path: '/v1/runs/{run}/state',
+    run,
+    headers: JSON_HEADERS,
+    body: json({ patch: c.patch, baseVersion: '$HEAD' }),
+  }));

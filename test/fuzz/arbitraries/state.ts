@@ -25,7 +25,11 @@ export const validState: fc.Arbitrary<StateCase> = fc
     status: fc.constantFrom('running', 'paused'),
     step: fc.nat({ max: 1000 }),
     metadata: fc.option(
-      fc.record({ model: fc.constant(`m-${MARK}`), inputTokens: fc.nat(), costUsd: fc.double({ min: 0, max: 5, noNaN: true }) }),
+      fc.record({
+        model: fc.constant(`m-${MARK}`),
+        inputTokens: fc.nat(),
+        costUsd: fc.double({ min: 0, max: 5, noNaN: true }),
+      }),
       { nil: undefined },
     ),
   })
@@ -54,16 +58,28 @@ const meta = (name: string, values: fc.Arbitrary<unknown>) =>
 const mutations: readonly Mutation[] = [
   ['agentName of the wrong type', field('agentName', notAString)],
   ['empty agentName', field('agentName', fc.constant(''))],
-  ['agentName over 200 chars', field('agentName', fc.integer({ min: 201, max: 5000 }).map((n) => MARK.padEnd(n, 'n')))],
+  [
+    'agentName over 200 chars',
+    field(
+      'agentName',
+      fc.integer({ min: 201, max: 5000 }).map((n) => MARK.padEnd(n, 'n')),
+    ),
+  ],
   ['status unknown', field('status', fc.constantFrom('sleeping', 'RUNNING', '', MARK))],
   ['status of the wrong type', field('status', notAString)],
   ['step not a count', field('step', badCount)],
   ['step of the wrong type', field('step', notANumber)],
-  ['parentRunId not an id', field('parentRunId', fc.constantFrom('../etc', '', ' x', 'a/b', 'x'.repeat(129), MARK))],
+  [
+    'parentRunId not an id',
+    field('parentRunId', fc.constantFrom('../etc', '', ' x', 'a/b', 'x'.repeat(129), MARK)),
+  ],
   ['threadId of the wrong type', field('threadId', notAString)],
   ['userId not an id', field('userId', fc.constantFrom('-u', 'u\u0000', 'é'))],
   ['unknown state field', field('tenantId', fc.constant(MARK))],
-  ['__proto__ as a state field', fc.constant(JSON.parse(`{"__proto__":{"polluted":"${MARK}"}}`) as Record<string, unknown>)],
+  [
+    '__proto__ as a state field',
+    fc.constant(JSON.parse(`{"__proto__":{"polluted":"${MARK}"}}`) as Record<string, unknown>),
+  ],
   ['metadata of the wrong type', field('metadata', fc.constantFrom(MARK, 1, [], true))],
   ['unknown metadata field', meta('cost', fc.constant(MARK))],
   ['negative or huge cost', meta('costUsd', fc.constantFrom(-1, -0.0001, 1e9 + 1, 1e300))],
@@ -72,7 +88,13 @@ const mutations: readonly Mutation[] = [
   ['tags not strings', meta('tags', fc.constantFrom([1], [null], MARK, [[MARK]]))],
   ['over 50 tags', meta('tags', fc.constant(Array.from({ length: 51 }, () => MARK)))],
   ['a tag over 100 chars', meta('tags', fc.constant([MARK.padEnd(101, 't')]))],
-  ['data nested too deep', field('data', fc.integer({ min: 20, max: 400 }).chain((n) => fc.boolean().map((a) => nested(n, a))))],
+  [
+    'data nested too deep',
+    field(
+      'data',
+      fc.integer({ min: 20, max: 400 }).chain((n) => fc.boolean().map((a) => nested(n, a))),
+    ),
+  ],
 ];
 
 export const badState: fc.Arbitrary<StateCase> = fc
