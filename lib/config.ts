@@ -240,7 +240,10 @@ function fallbackConfig(e: Env): Config['fallback'] {
   if (e.STRATA_FALLBACK === 'memory') return { kind: 'memory' };
   if (e.STRATA_FALLBACK === 'folder')
     // A plain '/' (no node:path): config is read in workerd too, and every OS Node runs on accepts it.
-    return { kind: 'folder', dir: e.STRATA_FALLBACK_DIR ?? `${e.STRATA_DATA_DIR.replace(/\/+$/, '')}/fallback` };
+    return {
+      kind: 'folder',
+      dir: e.STRATA_FALLBACK_DIR ?? `${e.STRATA_DATA_DIR.replace(/\/+$/, '')}/fallback`,
+    };
   return {
     kind: 'gcs',
     bucket: required(e.STRATA_FALLBACK_BUCKET, 'STRATA_FALLBACK_BUCKET', 'STRATA_FALLBACK=gcs'),

@@ -3,6 +3,7 @@
  * plans that keep durable copies. The outbox is written by the same Lua call as the save, so a function instance
  * that dies after answering strands nothing. An entry is acknowledged only if no newer save re-scored it.
  */
+import { TierRejected } from '../errors.ts';
 import type { Logger } from '../observability/logger.ts';
 import { PLANS } from '../plans.ts';
 import { runFieldsOf, stateOf } from '../service/versions.ts';
@@ -21,6 +22,11 @@ export interface OutboxReport {
   readonly alreadyDurable: number;
   /** Heads that expired from Redis before the drain reached them (their plan never promised durability). */
   readonly expired: number;
+  /**
+   * Heads the durable tier refused as data (TierRejected): retrying cannot help, so the entry is acknowledged and
+   * the head stays hot-only (logged; the consistency check reports it as hot_ahead_of_durable).
+   */
+  readonly rejected: number;
   readonly remaining: number;
 }
 
@@ -34,6 +40,7 @@ export async function drainOutbox(
   let committed = 0;
   let alreadyDurable = 0;
   let expired = 0;
+  let rejected = 0;
   for (let handled = 0; handled < (options.maxEntries ?? 10_000); ) {
     const entries = await deps.hot.outboxBatch({ savedBefore, limit: 200 });
     if (entries.length === 0) break;
@@ -42,14 +49,15 @@ export async function drainOutbox(
       const outcome = await makeDurable(deps, entry, plans);
       if (outcome === 'committed') committed++;
       else if (outcome === 'durable') alreadyDurable++;
+      else if (outcome === 'rejected') rejected++;
       else expired++;
       done.push(entry);
     }
     await deps.hot.outboxAck(done);
     handled += entries.length;
   }
-  const report = { committed, alreadyDurable, expired, remaining: await deps.hot.outboxSize() };
-  if (committed + expired > 0) deps.log.info(report, 'outbox drained');
+  const report = { committed, alreadyDurable, expired, rejected, remaining: await deps.hot.outboxSize() };
+  if (committed + expired + rejected > 0) deps.log.info(report, 'outbox drained');
   return report;
 }
 
@@ -57,7 +65,7 @@ async function makeDurable(
   deps: OutboxDeps,
   entry: OutboxEntry,
   plans: Map<string, PlanName>,
-): Promise<'committed' | 'durable' | 'expired'> {
+): Promise<'committed' | 'durable' | 'expired' | 'rejected'> {
   const head = await deps.hot.load(entry.key);
   if (!head) return 'expired';
   let plan = plans.get(entry.key.tenantId);
@@ -68,7 +76,18 @@ async function makeDurable(
   if (PLANS[plan].durableEveryVersions === null) return 'durable'; // a hot-only plan: nothing is owed
   const run = await deps.durable.getRun(entry.key);
   if (run && run.durableVersion >= head.version) return 'durable';
-  const outcome = await deps.durable.commit(entry.key, head, { run: runFieldsOf(stateOf(head)) });
+  let outcome: Awaited<ReturnType<DurableTier['commit']>>;
+  try {
+    outcome = await deps.durable.commit(entry.key, head, { run: runFieldsOf(stateOf(head)) });
+  } catch (error) {
+    // One refused head must not stop the outbox for every other run (a TierUnavailable still does).
+    if (!(error instanceof TierRejected)) throw error;
+    deps.log.error(
+      { runId: entry.key.runId, version: head.version, reason: error.reason, sqlState: error.sqlState },
+      'outbox: the durable tier refused a hot head as data; it stays hot-only',
+    );
+    return 'rejected';
+  }
   if (outcome.status === 'conflict') {
     deps.log.warn(
       { runId: entry.key.runId, version: head.version },

@@ -10,6 +10,7 @@ import {
   IdempotencyMismatch,
   RunCompleted,
   SpoolBacklog,
+  TierRejected,
   TierUnavailable,
   VersionConflict,
 } from '../errors.ts';
@@ -230,7 +231,15 @@ async function replaySpooled(
     const spooled = await deps.fallback.loadVersion(write.key, version);
     if (!spooled) return 'missing';
     // The drain later finds each one committed (same hash) and removes it from the spool.
-    const outcome = await deps.durable.commit(write.key, spooled, { run: write.fields });
+    let outcome: Awaited<ReturnType<ServiceDeps['durable']['commit']>>;
+    try {
+      outcome = await deps.durable.commit(write.key, spooled, { run: write.fields });
+    } catch (error) {
+      // A spooled version the durable tier refuses as data is the drain's to quarantine; this writer's own
+      // save is not at fault, so it is answered as if that version were not there (a conflict), not a 400.
+      if (error instanceof TierRejected) return 'missing';
+      throw error;
+    }
     if (outcome.status !== 'committed') return 'missing';
   }
   return last === base ? 'complete' : 'partial';

@@ -1,5 +1,5 @@
 /** The local-folder fallback store against the FallbackStore contract, plus what only a folder can get wrong. */
-import { chmod, mkdir, mkdtemp, readdir, readFile, rm, utimes, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readdir, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -61,6 +61,15 @@ describe('local-folder fallback store · files', () => {
     const store = await openAt(dir);
     const spooled = await Promise.all([1, 2, 3].map((v) => store.spool(write(key, v))));
     expect((await readdir(dir)).sort()).toEqual(spooled.map((s) => `${s.id}.json`).sort());
+    await store.close();
+  });
+
+  it('keeps agent state readable by its owner only: files 0600 in a 0700 folder', async () => {
+    const dir = join(await tempRoot(), 'private-spool');
+    const store = await openAt(dir);
+    const spooled = await store.spool(write(key, 1));
+    expect((await stat(dir)).mode & 0o777).toBe(0o700);
+    expect((await stat(join(dir, `${spooled.id}.json`))).mode & 0o777).toBe(0o600);
     await store.close();
   });
 

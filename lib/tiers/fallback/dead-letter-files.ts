@@ -67,7 +67,7 @@ export async function moveToDeadLetters(
 ): Promise<boolean> {
   try {
     // Not recursive: a spool folder that vanished must not be brought back empty by a quarantine.
-    await mkdir(deadDir).catch((error: NodeJS.ErrnoException) => {
+    await mkdir(deadDir, { mode: 0o700 }).catch((error: NodeJS.ErrnoException) => {
       if (error.code !== 'EEXIST') throw error;
     });
     await rename(join(dir, fileOf(id)), join(deadDir, name));

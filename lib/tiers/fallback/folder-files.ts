@@ -58,7 +58,8 @@ export async function listSpoolFiles(dir: string): Promise<SpoolFile[]> {
 export async function writeAtomically(dir: string, name: string, body: string): Promise<void> {
   const temp = join(dir, `.spool-${randomBytes(8).toString('hex')}.tmp`);
   try {
-    const file = await open(temp, 'wx');
+    // Agent state at rest: readable by this user only.
+    const file = await open(temp, 'wx', 0o600);
     try {
       await file.writeFile(body, 'utf8');
       await file.sync();

@@ -142,7 +142,7 @@ export async function createLocalFolderFallback(options: LocalFolderFallbackOpti
   }
 
   const existing = await io(`opening ${dir}`, async () => {
-    await mkdir(dir, { recursive: true });
+    await mkdir(dir, { recursive: true, mode: 0o700 });
     await removeStaleTemps(dir, staleTempMs, now());
     return scan();
   });
