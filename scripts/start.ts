@@ -7,6 +7,7 @@ import * as ff from '@google-cloud/functions-framework';
 import { getTestServer } from '@google-cloud/functions-framework/testing';
 import { Registry } from 'prom-client';
 import { loadConfig } from '../lib/config.ts';
+import { answerClientErrors } from '../lib/http/client-errors.ts';
 import { createLogger } from '../lib/observability/logger.ts';
 import { createMetrics } from '../lib/observability/metrics.ts';
 import { recordGauges } from '../lib/observability/metrics-gauges.ts';
@@ -53,6 +54,7 @@ ff.http(
   stateApiFunction(config, async () => tiers, log, metrics),
 );
 const server = getTestServer('state-api');
+answerClientErrors(server);
 const host = process.env.HOST ?? '127.0.0.1';
 server.listen(config.port, host, () => {
   const address = server.address();

@@ -1,7 +1,7 @@
 /**
  * Answers, as JSON, the requests functions-framework's own Express stack refuses before Strata sees them: a
  * body its body-parser cannot read (invalid JSON, a top-level scalar, an unknown charset or Content-Encoding)
- * and a path whose percent-encoding is broken. Express hands those errors to its final handler, which answers
+ * and a path whose percent-encoding is broken; and the two paths it never passes on (/favicon.ico, /robots.txt). Express hands those errors to its final handler, which answers
  * `text/html` and logs the error object with `console.error` — and body-parser puts the raw body on that
  * object, so agent state ended up in the logs.
  *
@@ -58,6 +58,9 @@ type Handle = (req: IncomingMessage, res: ServerResponse, callback?: (error?: un
 
 let installedFor: Logger | undefined;
 
+/** functions-framework's built-in ignored routes for HTTP functions (server.js), which never reach a function. */
+const IGNORED_BY_FRAMEWORK = /^\/(favicon\.ico|robots\.txt)(\/|\?|$)/;
+
 /**
  * Installs the JSON final handler on the Express that functions-framework uses (idempotent; the last logger
  * given is the one that logs). Call before the framework builds its server: at module load of a function.
@@ -73,6 +76,8 @@ export function installFrameworkErrorHandler(log: Logger): void {
   const original = application.handle;
   application.handle = function handle(this: unknown, req, res, callback) {
     if (callback) return original.call(this, req, res, callback);
+    // The framework's default "ignored routes" answer an empty 404 (no JSON) from a middleware of their own.
+    if (IGNORED_BY_FRAMEWORK.test(req.url ?? '')) return answer(req, res, undefined);
     return original.call(this, req, res, (error?: unknown) => answer(req, res, error));
   };
 }

@@ -12,6 +12,7 @@ import { getTestServer } from '@google-cloud/functions-framework/testing';
 import { stateApiRoutes } from '../../functions/state-api/routes.ts';
 import { generateApiKey, hashApiKey } from '../../lib/auth/api-keys.ts';
 import { loadConfig } from '../../lib/config.ts';
+import { answerClientErrors } from '../../lib/http/client-errors.ts';
 import { expressHandler } from '../../lib/http/express.ts';
 import { createLogger } from '../../lib/observability/logger.ts';
 import { stateApiDeps } from '../../lib/runtime/state-api.ts';
@@ -58,6 +59,7 @@ ff.http(
   expressHandler(stateApiRoutes(), async () => stateApiDeps(config, tiers, log), log),
 );
 const server = getTestServer('state-api');
+answerClientErrors(server);
 
 // Two probes of the event loop: Node's histogram, and a timer's own lag. A block that ends just before a probe is
 // read has not been sampled by either timer yet; the gap since the timer last ran counts it.
