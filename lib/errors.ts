@@ -105,11 +105,6 @@ export class PreconditionRequired extends Error {
   override readonly name = 'PreconditionRequired';
 }
 
-/** The request is well formed but not allowed in the run's current status (e.g. saving into an archived run). */
-export class InvalidState extends Error {
-  override readonly name = 'InvalidState';
-}
-
 /** An RFC 6902 `test` operation of a patch did not hold: the state is not what the writer believed. */
 export class PatchTestFailed extends Error {
   override readonly name = 'PatchTestFailed';

@@ -36,10 +36,6 @@ export const ERROR_CODES = {
     status: 409,
     description: 'The run was already completed with another outcome; `recorded` is the first one.',
   },
-  invalid_state: {
-    status: 409,
-    description: "The request is well formed but not allowed in the run's current state.",
-  },
   too_large: {
     status: 413,
     description: 'The body or the state (after a patch) exceeds a limit; `limit` is the limit in bytes.',

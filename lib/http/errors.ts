@@ -8,7 +8,6 @@ import {
   Forbidden,
   IdempotencyMismatch,
   InvalidRequest,
-  InvalidState,
   NotFound,
   PatchTestFailed,
   PreconditionRequired,
@@ -63,7 +62,6 @@ export function errorReply(error: unknown, log: Logger, requestId?: string): Rep
     return reply('run_completed', error.message, { recorded: error.recorded });
   if (error instanceof CompletionConflict)
     return reply('completion_conflict', error.message, { recorded: error.recorded });
-  if (error instanceof InvalidState) return reply('invalid_state', error.message);
   if (error instanceof TooLarge) return reply('too_large', error.message, { limit: error.limit });
   if (error instanceof UnsupportedMediaType) return reply('unsupported_media_type', error.message);
   if (error instanceof IdempotencyMismatch) return reply('idempotency_key_reused', error.message);

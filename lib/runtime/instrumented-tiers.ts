@@ -5,7 +5,6 @@
  */
 import {
   IdempotencyMismatch,
-  InvalidState,
   NotFound,
   PatchTestFailed,
   SpoolBacklog,
@@ -15,7 +14,7 @@ import {
 import type { Metrics } from '../observability/metrics.ts';
 
 /** Rejections that are the tier's answer, not its failure (as the breaker sees them): outcome ok. */
-const ANSWERS = [VersionConflict, IdempotencyMismatch, NotFound, InvalidState, PatchTestFailed, SpoolBacklog];
+const ANSWERS = [VersionConflict, IdempotencyMismatch, NotFound, PatchTestFailed, SpoolBacklog];
 const isAnswer = (error: unknown) => ANSWERS.some((type) => error instanceof type);
 
 export function instrumentTier<T extends object>(tier: TierName, port: T, metrics: Metrics): T {
