@@ -90,17 +90,14 @@ export const StatePersistenceRequestSchema = v.pipe(
     'a "patch" needs the "baseVersion" it applies to',
   ),
   // One way to name the version a save builds on: a whole state names it with expectedVersion (or If-Match), a
-  // patch with baseVersion, which is also its compare-and-set version.
+  // patch with baseVersion, which is also its compare-and-set version (an If-Match may only repeat it).
   v.check(
     (request) => request.state === undefined || request.baseVersion === undefined,
     '"baseVersion" goes with a "patch"; a whole "state" names the version it builds on with "expectedVersion"',
   ),
   v.check(
-    (request) =>
-      request.patch === undefined ||
-      request.expectedVersion === undefined ||
-      request.expectedVersion === request.baseVersion,
-    'a "patch" builds on its "baseVersion": leave out "expectedVersion", or send the same number',
+    (request) => request.patch === undefined || request.expectedVersion === undefined,
+    'a "patch" names the version it builds on with "baseVersion" only: leave out "expectedVersion"',
   ),
 );
 export type StatePersistenceRequest = v.InferOutput<typeof StatePersistenceRequestSchema>;

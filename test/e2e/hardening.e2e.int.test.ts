@@ -338,8 +338,8 @@ describe('6, 7 · one way to name a version; no duplicated members or headers', 
     ],
     ['baseVersion with a state', { baseVersion: 1, state: state({}) }],
     [
-      'a patch whose expectedVersion is not its baseVersion',
-      { baseVersion: 1, expectedVersion: 0, patch: [{ op: 'add', path: '/data/a', value: 1 }] },
+      'a patch with an expectedVersion beside its baseVersion',
+      { baseVersion: 1, expectedVersion: 1, patch: [{ op: 'add', path: '/data/a', value: 1 }] },
     ],
   ])('%s: 400', async (_name, body) => {
     const runId = await newRun();

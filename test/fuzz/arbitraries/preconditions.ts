@@ -67,7 +67,7 @@ export function preconditionIntent(
       return { intent: 'bad', why: 'expectedVersion and baseVersion both' };
     return { intent: p.ifMatch === undefined ? 'valid' : 'either', why: 'a patch on the head' };
   }
-  if (p.baseVersion !== undefined) return { intent: 'either', why: 'a whole state with a baseVersion' };
+  if (p.baseVersion !== undefined) return { intent: 'bad', why: 'a whole state with a baseVersion' };
   if (named.length === 0) return { intent: 'bad', why: 'no precondition' };
   return { intent: named.length === 1 ? 'valid' : 'either', why: 'the head, named once or twice' };
 }
