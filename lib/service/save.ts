@@ -144,6 +144,7 @@ async function writeVersionOnce(
     if (first?.fingerprint === idempotency.fingerprint) return first.receipt;
     if (first) throw new IdempotencyMismatch(idempotency.key);
   }
+  if (outcome.status === 'replayed' && idempotency) return vouchedReplay(deps, key, outcome.receipt, idempotency);
   const early = settleHotOutcome(outcome, { ...write, runId: key.runId });
   if (early) return early;
 
@@ -156,6 +157,32 @@ async function writeVersionOnce(
     return receipt;
   }
   return commitAfterHot(deps, pending);
+}
+
+/**
+ * A retry found the first attempt's receipt in the hot tier. The Lua script writes it with the hot write, BEFORE
+ * the durable commit that a durable save then waits for — so while that first attempt is still in flight (or
+ * after it failed and is being reverted), the receipt promises what is not stored yet. Only the tier that holds
+ * the version may vouch for it: Postgres' receipt (written in the commit's transaction), or the spooled write.
+ * Otherwise the retry is answered 503 and tried again: by then the first attempt has landed, or been reverted
+ * (and the retry simply saves). Without this an acknowledged save was lost (GOLDEN_RECOVERY_FLOW, seed
+ * 20261127: `bs1:v10A→0 bs1:v10A→durable@2`, then v10 missing): test/unit/save-replay.test.ts.
+ */
+async function vouchedReplay(
+  deps: ServiceDeps,
+  key: RunKey,
+  receipt: SaveReceipt,
+  idempotency: IdempotencyWrite,
+): Promise<SaveReceipt> {
+  if (receipt.durability === 'hot') return receipt; // the Lua call that wrote the receipt stored the version
+  const first = await deps.durable.getReceipt(key, idempotency.key);
+  if (first) {
+    if (first.fingerprint !== idempotency.fingerprint) throw new IdempotencyMismatch(idempotency.key);
+    return first.receipt;
+  }
+  const spooled = await deps.fallback?.loadVersion(key, receipt.version);
+  if (spooled?.hash === receipt.hash) return { ...receipt, durability: 'spooled' };
+  throw new TierUnavailable('durable', 'the first attempt of this save is not durable yet');
 }
 
 /** Whether the writer's base version, missing from the hot copy, is held by Postgres or the fallback spool. */
