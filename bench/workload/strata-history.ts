@@ -1,18 +1,17 @@
 /**
- * The newest `n` states of a Strata run, newest first — the one place that knows how a client gets them today:
- * the checkpoint listing, then every version loaded (all at once, as a client in a hurry would). When a
- * one-call history API exists, switching this function switches the bench.
+ * The newest `n` states of a Strata run, newest first — the one place that knows how a client gets them: one call
+ * to GET /v1/runs/{runId}/states (it was the checkpoint listing plus one load per version before that existed).
  */
 import type { Loaded, StrataHttp } from './strata-http.ts';
 import { SystemFailure } from './system.ts';
 
 export async function historyStates(http: StrataHttp, runId: string, n: number): Promise<Loaded[]> {
-  const versions = await http.checkpointVersions(runId, n);
-  const loaded = await Promise.all(versions.map((version) => http.load(runId, version)));
-  loaded.forEach((answer, i) => {
-    if (answer.version !== versions[i]) {
-      throw new SystemFailure(`Strata: asked for version ${versions[i]} of ${runId}, got ${answer.version}`);
+  const states = await http.states(runId, n);
+  states.forEach((answer, i) => {
+    const expected = (states[0]?.version ?? 0) - i;
+    if (answer.version !== expected) {
+      throw new SystemFailure(`Strata: the states of ${runId} skip from ${expected} to ${answer.version}`);
     }
   });
-  return loaded;
+  return states;
 }

@@ -22,6 +22,8 @@ export interface StrataHttp {
   load(runId: string, version?: number): Promise<Loaded>;
   /** Versions of the newest `limit` checkpoints, newest first. */
   checkpointVersions(runId: string, limit: number): Promise<number[]>;
+  /** The newest `limit` states, newest first, in one call (GET /v1/runs/{runId}/states). */
+  states(runId: string, limit: number): Promise<Loaded[]>;
 }
 
 export function createStrataHttp(baseUrl: string, apiKey: string): StrataHttp {
@@ -43,6 +45,17 @@ export function createStrataHttp(baseUrl: string, apiKey: string): StrataHttp {
     save: (runId, body) => call<SaveAnswer>('PUT', `${run(runId)}/state`, body),
     load: (runId, version) =>
       call<Loaded>('GET', `${run(runId)}/state${version === undefined ? '' : `?version=${version}`}`),
+    async states(runId, limit) {
+      const page = await call<{ states: { version: number; state: AgentState; durable: boolean }[] }>(
+        'GET',
+        `${run(runId)}/states?limit=${limit}`,
+      );
+      return page.states.map((s) => ({
+        version: s.version,
+        state: s.state,
+        servedBy: s.durable ? 'durable' : 'hot',
+      }));
+    },
     async checkpointVersions(runId, limit) {
       const page = await call<{ checkpoints: { version: number }[] }>(
         'GET',

@@ -16,7 +16,13 @@ import {
 } from '../../lib/model/state.ts';
 import type { Caller, PersistenceService } from '../../lib/service/index.ts';
 import { openApiDocument } from './openapi.ts';
-import { CheckpointQuerySchema, CostQuerySchema, ListRunsQuerySchema, LoadQuerySchema } from './schemas.ts';
+import {
+  CheckpointQuerySchema,
+  CostQuerySchema,
+  ListRunsQuerySchema,
+  LoadQuerySchema,
+  StatesQuerySchema,
+} from './schemas.ts';
 
 const DAY = 86_400_000;
 
@@ -72,6 +78,25 @@ export async function getCheckpoints(
     ...(before !== undefined && { before }),
   });
   return { status: 200, body: page };
+}
+
+/** The states are embedded as stored (canonical JSON), so the page is written as one JSON text. */
+export async function getStates(request: ApiRequest, deps: StateApiDeps, params: Params): Promise<Reply> {
+  const caller = await callerOf(request, deps);
+  const runId = readRunId(params);
+  const query = readQuery(request, StatesQuerySchema);
+  const page = await deps.service.listStates(caller, {
+    runId,
+    limit: query.limit,
+    ...(query.before !== undefined && { before: query.before }),
+    ...(query.from !== undefined && { from: query.from }),
+    ...(query.to !== undefined && { to: query.to }),
+  });
+  const states = page.states.map(
+    ({ stateJson, ...meta }) => `${JSON.stringify(meta).slice(0, -1)},"state":${stateJson}}`,
+  );
+  const text = `{"runId":${JSON.stringify(page.runId)},"states":[${states.join(',')}],"nextBefore":${JSON.stringify(page.nextBefore)}}`;
+  return { status: 200, body: new RawJson(text) };
 }
 
 export async function postRestore(request: ApiRequest, deps: StateApiDeps, params: Params): Promise<Reply> {

@@ -12,7 +12,13 @@ import {
   RestoreRequestSchema,
   StatePersistenceRequestSchema,
 } from '../../lib/model/state.ts';
-import { CheckpointQuerySchema, CostQuerySchema, ListRunsQuerySchema, LoadQuerySchema } from './schemas.ts';
+import {
+  CheckpointQuerySchema,
+  CostQuerySchema,
+  ListRunsQuerySchema,
+  LoadQuerySchema,
+  StatesQuerySchema,
+} from './schemas.ts';
 
 type Schema = v.GenericSchema;
 
@@ -132,6 +138,19 @@ export function openApiDocument(): Record<string, unknown> {
           summary: "A run's history, newest first",
           parameters: [runIdParameter, ...queryParameters(CheckpointQuerySchema)],
           responses: { '200': ok('{ runId, checkpoints, nextBefore }'), ...errors(OPERATION_ERRORS.read) },
+        },
+      },
+      '/v1/runs/{runId}/states': {
+        get: {
+          summary:
+            "A run's states in one call: the newest `limit` (default 30, at most 500; paged by `before`) or the versions `from`..`to`, newest first",
+          parameters: [runIdParameter, ...queryParameters(StatesQuerySchema)],
+          responses: {
+            '200': ok(
+              '{ runId, states: [{ version, hash, checkpoint, savedAt, durable, state }], nextBefore }',
+            ),
+            ...errors(OPERATION_ERRORS.read),
+          },
         },
       },
       '/v1/runs/{runId}/restore': {

@@ -9,6 +9,7 @@ export function stateApiRoutes(metrics?: HttpMetricsOptions): Router<h.StateApiD
     .on('PUT', '/v1/runs/:runId/state', h.putState)
     .on('GET', '/v1/runs/:runId/state', h.getState)
     .on('GET', '/v1/runs/:runId/checkpoints', h.getCheckpoints)
+    .on('GET', '/v1/runs/:runId/states', h.getStates)
     .on('POST', '/v1/runs/:runId/restore', h.postRestore)
     .on('POST', '/v1/runs/:runId/complete', h.postComplete)
     .on('DELETE', '/v1/runs/:runId', h.deleteRun)

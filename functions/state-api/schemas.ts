@@ -10,6 +10,20 @@ export const CheckpointQuerySchema = v.strictObject({
   before: v.optional(queryInt(1, Number.MAX_SAFE_INTEGER)),
 });
 
+/** `GET /v1/runs/{runId}/states`: the newest `limit` (paged by `before`), or a range `from`..`to`. */
+export const StatesQuerySchema = v.pipe(
+  v.strictObject({
+    limit: v.optional(queryInt(1, 500), '30'),
+    before: v.optional(queryInt(1, Number.MAX_SAFE_INTEGER)),
+    from: v.optional(queryInt(1, Number.MAX_SAFE_INTEGER)),
+    to: v.optional(queryInt(1, Number.MAX_SAFE_INTEGER)),
+  }),
+  v.check(
+    (q) => q.from === undefined || q.to === undefined || q.from <= q.to,
+    '"from" must not be after "to"',
+  ),
+);
+
 export const ListRunsQuerySchema = v.strictObject({
   status: v.optional(RunStatusSchema),
   agent: v.optional(v.pipe(v.string(), v.minLength(1), v.maxLength(200))),

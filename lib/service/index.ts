@@ -8,6 +8,7 @@ import { listCheckpoints, restoreVersion } from './history.ts';
 import { completeRun, deleteRun } from './lifecycle.ts';
 import { loadState } from './load.ts';
 import { saveState } from './save.ts';
+import { listStates } from './states.ts';
 
 export type { CostReport } from './analytics.ts';
 export type { Caller, ServiceDeps, ServiceSettings } from './deps.ts';
@@ -15,6 +16,7 @@ export type { PersistenceHealth } from './health.ts';
 export type { CheckpointPage } from './history.ts';
 export type { LoadedState } from './load.ts';
 export type { SaveInput } from './save.ts';
+export type { StateEntry, StatesPage } from './states.ts';
 
 type Operation<I, O> = (deps: ServiceDeps, caller: Caller, input: I) => Promise<O>;
 type Bound<F> = F extends Operation<infer I, infer O> ? (caller: Caller, input: I) => Promise<O> : never;
@@ -28,6 +30,7 @@ export function createPersistenceService(deps: ServiceDeps) {
     save: bind(deps, saveState),
     load: bind(deps, loadState),
     listCheckpoints: bind(deps, listCheckpoints),
+    listStates: bind(deps, listStates),
     restore: bind(deps, restoreVersion),
     complete: bind(deps, completeRun),
     delete: bind(deps, deleteRun),

@@ -144,7 +144,8 @@ async function writeVersionOnce(
     if (first?.fingerprint === idempotency.fingerprint) return first.receipt;
     if (first) throw new IdempotencyMismatch(idempotency.key);
   }
-  if (outcome.status === 'replayed' && idempotency) return vouchedReplay(deps, key, outcome.receipt, idempotency);
+  if (outcome.status === 'replayed' && idempotency)
+    return vouchedReplay(deps, key, outcome.receipt, idempotency);
   const early = settleHotOutcome(outcome, { ...write, runId: key.runId });
   if (early) return early;
 

@@ -380,6 +380,24 @@ export function durableContract(fx: DurableFixture): void {
         expect(await tier.getRun(key)).toMatchObject({ status: 'completed', durableVersion: 2 });
       });
 
+      it('loadVersions reads payloads newest first in one call: limit, before and a from..to range', async () => {
+        const key = newKey();
+        const stored = [];
+        for (let v = 1; v <= 6; v++) {
+          const rec = version(v, { v, text: 'é'.repeat(v) });
+          stored.push(rec);
+          await commit(key, rec);
+        }
+        expect(await tier.loadVersions(key, { limit: 2 })).toEqual([stored[5], stored[4]]);
+        expect(await tier.loadVersions(key, { limit: 10, beforeVersion: 3 })).toEqual([stored[1], stored[0]]);
+        expect(await tier.loadVersions(key, { limit: 10, fromVersion: 2, toVersion: 4 })).toEqual([
+          stored[3],
+          stored[2],
+          stored[1],
+        ]);
+        expect(await tier.loadVersions(newKey(), { limit: 10 })).toEqual([]);
+      });
+
       it('listCheckpoints pages newest first with beforeVersion', async () => {
         const key = newKey();
         for (let v = 1; v <= 5; v++)

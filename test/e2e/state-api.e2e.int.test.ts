@@ -150,6 +150,31 @@ describe('state-api on real engines', () => {
     expect((await strata.get(key, `/v1/runs/${id}/state`)).body.version).toBe(2);
   });
 
+  it("answers a run's newest states, or a range, in one call, each state verifiable against its hash", async () => {
+    const id = runId();
+    for (let v = 0; v < 5; v++)
+      await strata.put(key, id, { state: state(v + 1), checkpoint: 'CRITICAL', expectedVersion: v });
+    // An AUTO save on the mid plan stays hot-only: the newest state is the hot head.
+    expect((await strata.put(key, id, { state: state(6), expectedVersion: 5 })).body.durability).toBe('hot');
+    const newest = await strata.get(key, `/v1/runs/${id}/states?limit=3`);
+    expect(newest.status).toBe(200);
+    expect(newest.body.states.map((s: { version: number }) => s.version)).toEqual([6, 5, 4]);
+    expect(newest.body.states.map((s: { durable: boolean }) => s.durable)).toEqual([false, true, true]);
+    expect(newest.body.nextBefore).toBe(4);
+    for (const entry of newest.body.states as Array<{ version: number; hash: string; state: unknown }>) {
+      expect(entry.state).toEqual(state(entry.version));
+      // What a client does to check a version: sha256 of the RFC 8785 canonical JSON of the state.
+      expect(contentHash(entry.state)).toBe(entry.hash);
+    }
+    const older = await strata.get(key, `/v1/runs/${id}/states?limit=3&before=4`);
+    expect(older.body.states.map((s: { version: number }) => s.version)).toEqual([3, 2, 1]);
+    expect(older.body.nextBefore).toBeNull();
+    const range = await strata.get(key, `/v1/runs/${id}/states?from=2&to=3`);
+    expect(range.body.states.map((s: { version: number }) => s.version)).toEqual([3, 2]);
+    expect((await strata.get(key, `/v1/runs/missing-${randomUUID()}/states`)).status).toBe(404);
+    expect((await strata.get(key, `/v1/runs/${id}/states?from=3&to=2`)).status).toBe(400);
+  });
+
   it('restores an earlier version as a new head and keeps the history', async () => {
     const id = runId();
     for (let v = 0; v < 3; v++)

@@ -23,6 +23,7 @@ describe('OpenAPI document', () => {
       ['PUT', '/v1/runs/{runId}/state'],
       ['GET', '/v1/runs/{runId}/state'],
       ['GET', '/v1/runs/{runId}/checkpoints'],
+      ['GET', '/v1/runs/{runId}/states'],
       ['POST', '/v1/runs/{runId}/restore'],
       ['POST', '/v1/runs/{runId}/complete'],
       ['DELETE', '/v1/runs/{runId}'],

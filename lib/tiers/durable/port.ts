@@ -51,6 +51,13 @@ export interface CheckpointSummary {
   readonly savedAt: number;
 }
 
+export interface VersionPage {
+  readonly limit: number;
+  readonly beforeVersion?: number;
+  readonly fromVersion?: number;
+  readonly toVersion?: number;
+}
+
 export interface RunFilter {
   readonly status?: RunStatus;
   readonly agentName?: string;
@@ -95,6 +102,11 @@ export interface DurableTier {
   /** Newest checkpoint, or null. */
   loadLatest(key: RunKey): Promise<StoredVersion | null>;
   loadVersion(key: RunKey, version: number): Promise<StoredVersion | null>;
+  /**
+   * Stored versions with their payloads, newest first, in one statement: at most `limit` (1..1000), below
+   * `beforeVersion` (exclusive) and within `fromVersion`..`toVersion` (inclusive) when given.
+   */
+  loadVersions(key: RunKey, page: VersionPage): Promise<StoredVersion[]>;
   /** Newest first; `beforeVersion` pages (exclusive). */
   listCheckpoints(
     key: RunKey,

@@ -3,7 +3,7 @@
  * (neon-http, PGlite). Each method is one statement: one round trip, atomic without a session. The
  * TenantDirectory half lives in tenant-store.ts.
  */
-import { and, desc, eq, gt, isNull, lt, type SQL, sql } from 'drizzle-orm';
+import { and, desc, eq, gt, gte, isNull, lt, lte, type SQL, sql } from 'drizzle-orm';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import { commitOutcome, commitStatement, RETRYABLE_CODES } from './commit-sql.ts';
 import { type Guard, pgErrorCode } from './guard.ts';
@@ -91,6 +91,25 @@ export function createSqlStore(driver: StoreDriver, guard: Guard): DurableTier &
           .from(checkpoints)
           .where(and(checkpointKey(key.tenantId, key.runId), eq(checkpoints.version, version)));
         return row ? toStoredVersion(row) : null;
+      }),
+
+    loadVersions: (key, page) =>
+      guard('loadVersions', async () => {
+        const { version } = checkpoints;
+        const rows = await db
+          .select()
+          .from(checkpoints)
+          .where(
+            and(
+              checkpointKey(key.tenantId, key.runId),
+              page.beforeVersion === undefined ? undefined : lt(version, page.beforeVersion),
+              page.fromVersion === undefined ? undefined : gte(version, page.fromVersion),
+              page.toVersion === undefined ? undefined : lte(version, page.toVersion),
+            ),
+          )
+          .orderBy(desc(version))
+          .limit(clamp(page.limit));
+        return rows.map(toStoredVersion);
       }),
 
     listCheckpoints: (key, page) =>
