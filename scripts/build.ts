@@ -3,7 +3,9 @@
  * (every function, registered with functions-framework) into `dist/` with a `dist/package.json` that lists
  * only the production dependencies the bundle still imports; `dist/` is what gets zipped and deployed.
  */
+
 import { mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { builtinModules } from 'node:module';
 import { join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build, type Metafile, type Plugin } from 'esbuild';
@@ -68,6 +70,8 @@ const devOnlyStubs: Plugin = {
 /** `@scope/name/sub/path` → `@scope/name`; `name/sub` → `name`; `node:fs` → null. */
 export function packageOf(specifier: string): string | null {
   if (specifier.startsWith('node:') || specifier.startsWith('.') || specifier.startsWith('/')) return null;
+  // Bundled CommonJS packages (prom-client) require built-ins without the node: prefix.
+  if (builtinModules.includes(specifier.split('/')[0] ?? '')) return null;
   const parts = specifier.split('/');
   return specifier.startsWith('@') ? parts.slice(0, 2).join('/') : (parts[0] ?? null);
 }

@@ -140,7 +140,6 @@ describe('log sink lines vs log-metrics.tf', () => {
     expect(lines).toHaveLength(1);
     expect(extract('strata_requests_total', lines[0] as Line).labels).toEqual({
       route: 'unmatched',
-      requestId: 'test',
       method: 'GET',
       status: '404',
     });
