@@ -7,6 +7,7 @@ import type { ArchiveTier } from '../tiers/archive/port.ts';
 import type { DurableTier, Tenant } from '../tiers/durable/port.ts';
 import type { FallbackStore } from '../tiers/fallback/port.ts';
 import type { HotTier } from '../tiers/hot/port.ts';
+import type { InstanceState } from './instance-state.ts';
 
 export interface ServiceSettings {
   readonly limits: { readonly maxStateBytes: number; readonly maxDepth: number };
@@ -28,6 +29,8 @@ export interface ServiceDeps {
   readonly log: Logger;
   /** Epoch milliseconds; injectable so long-running flows can be driven by a test clock. */
   readonly now: () => number;
+  /** What this instance remembers between requests (instance-state.ts). @default a fresh one per service */
+  readonly instance: InstanceState;
 }
 
 /** Who is calling: the tenant behind the API key. Every operation is scoped to it. */

@@ -5,6 +5,7 @@ import { costAnalytics } from './analytics.ts';
 import type { Caller, ServiceDeps } from './deps.ts';
 import { checkHealth } from './health.ts';
 import { listCheckpoints, restoreVersion } from './history.ts';
+import { createInstanceState, type InstanceState } from './instance-state.ts';
 import { completeRun, deleteRun } from './lifecycle.ts';
 import { loadState } from './load.ts';
 import { saveState } from './save.ts';
@@ -25,7 +26,11 @@ function bind<I, O>(deps: ServiceDeps, operation: Operation<I, O>): Bound<Operat
   return ((caller: Caller, input: I) => operation(deps, caller, input)) as Bound<Operation<I, O>>;
 }
 
-export function createPersistenceService(deps: ServiceDeps) {
+/** The service over `deps`; without an `instance`, it gets its own (nothing is shared through module state). */
+export function createPersistenceService(
+  given: Omit<ServiceDeps, 'instance'> & { instance?: InstanceState },
+) {
+  const deps: ServiceDeps = { ...given, instance: given.instance ?? createInstanceState() };
   return {
     save: bind(deps, saveState),
     load: bind(deps, loadState),

@@ -7,7 +7,6 @@ import { TierUnavailable } from '../errors.ts';
 import { PLANS } from '../plans.ts';
 import type { RunKey, StoredVersion } from '../tiers/types.ts';
 import type { Caller, ServiceDeps } from './deps.ts';
-import { hotCaughtUp, hotCopyBehind } from './write-paths.ts';
 
 export type ServedBy = 'hot' | 'durable' | 'archive' | 'fallback';
 
@@ -36,11 +35,11 @@ export async function tryHot(deps: ServiceDeps, key: RunKey): Promise<StoredVers
 
 /**
  * The hot head when it can be served: null also when the hot copy is known to lack a version Postgres
- * committed while Redis was unreachable (hotCopyBehind, write-paths.ts). A stale copy is as good as none.
+ * committed while Redis was unreachable (instance-state.ts). A stale copy is as good as none.
  */
 async function currentHot(deps: ServiceDeps, key: RunKey): Promise<StoredVersion | null> {
   const hot = await tryHot(deps, key);
-  return hot && !hotCopyBehind(key, hot.version) ? hot : null;
+  return hot && !deps.instance.hotCopyBehind(key, hot.version) ? hot : null;
 }
 
 const lowerTiers: ReadonlyArray<[ServedBy, Source]> = [
@@ -128,7 +127,7 @@ function promote(deps: ServiceDeps, caller: Caller, key: RunKey, record: StoredV
   const ttl = PLANS[caller.tenant.plan].hotTtlSeconds;
   deps.hot
     .promote(key, record, ttl)
-    .then((written) => written && hotCaughtUp(key, record.version))
+    .then((written) => written && deps.instance.hotCaughtUp(key, record.version))
     .catch((error: unknown) => {
       deps.log.warn({ err: error, runId: key.runId }, 'promotion to the hot tier failed');
     });

@@ -17,7 +17,6 @@ import {
 import type { RunFields } from '../tiers/durable/port.ts';
 import type { IdempotencyWrite, RunKey, SaveReceipt, StoredVersion } from '../tiers/types.ts';
 import type { ServiceDeps } from './deps.ts';
-import { withRunLock } from './run-lock.ts';
 
 export interface PendingWrite {
   readonly key: RunKey;
@@ -26,46 +25,6 @@ export interface PendingWrite {
   /** The receipt this save answers when it lands where the plan asked. */
   readonly receipt: SaveReceipt;
   readonly idempotency: IdempotencyWrite | undefined;
-}
-
-/**
- * Runs whose hot copy missed a version: Postgres committed it (writeWithoutHot) while Redis could not be
- * written, so when Redis is reachable again it still serves its older (or, after a lost reply, other) copy.
- * run → the newest version the hot copy is known to lack. While a run is here, loads skip its hot copy
- * (read-path.ts) and a save the hot tier accepted on top of it is not spooled (commitAfterHot); the entry
- * goes once a promotion of that version lands or the hot copy moves past it. Without this, a writer that
- * reloaded the stale head got a version number acknowledged twice (GOLDEN_HIGH_CONCURRENCY_FLOW: a Redis
- * partition, then Postgres down: the stale head's next CRITICAL save was spooled as a version Postgres
- * already held; test/chaos/stale-copies).
- *
- * Process-local, like the run lock: another instance does not know what this one committed. The consistency
- * check (hot_behind_durable) repairs what is left. Bounded: the oldest entries are forgotten first.
- */
-const hotBehind = new Map<string, number>();
-const MAX_HOT_BEHIND = 100_000;
-const runName = (key: RunKey) => `${key.tenantId}\u0000${key.runId}`;
-
-function noteHotBehind(key: RunKey, version: number): void {
-  const name = runName(key);
-  const known = hotBehind.get(name) ?? 0;
-  hotBehind.delete(name); // re-inserted last: eviction goes oldest first
-  hotBehind.set(name, Math.max(known, version));
-  if (hotBehind.size > MAX_HOT_BEHIND) hotBehind.delete(hotBehind.keys().next().value as string);
-}
-
-/** Whether the hot copy of the run (whose head is `hotVersion`) lacks a version Postgres holds. */
-export function hotCopyBehind(key: RunKey, hotVersion: number): boolean {
-  const missed = hotBehind.get(runName(key));
-  if (missed === undefined) return false;
-  if (hotVersion <= missed) return true;
-  hotBehind.delete(runName(key)); // a save reached the hot tier since: it is current again
-  return false;
-}
-
-/** The hot tier now holds `version` of the run (a promotion was written). */
-export function hotCaughtUp(key: RunKey, version: number): void {
-  const missed = hotBehind.get(runName(key));
-  if (missed !== undefined && version >= missed) hotBehind.delete(runName(key));
 }
 
 const withDurability = (write: PendingWrite, durability: SaveReceipt['durability']): PendingWrite => {
@@ -94,7 +53,7 @@ export async function commitAfterHot(deps: ServiceDeps, write: PendingWrite): Pr
       await revert();
       throw error;
     }
-    const missed = hotBehind.get(runName(key));
+    const missed = deps.instance.missedByHot(key);
     if (missed !== undefined && record.version <= missed) {
       // The hot tier's compare-and-set ran against a copy older than Postgres' head: the version is taken.
       await revert();
@@ -154,10 +113,10 @@ export async function writeWithoutHot(deps: ServiceDeps, pending: PendingWrite):
     switch (committed.status) {
       case 'committed':
         // The hot tier is probably still down: until a promotion lands, its copy of the run is stale.
-        noteHotBehind(key, record.version);
+        deps.instance.noteHotBehind(key, record.version);
         deps.hot
           .promote(key, record, 3600)
-          .then((written) => written && hotCaughtUp(key, record.version))
+          .then((written) => written && deps.instance.hotCaughtUp(key, record.version))
           .catch(() => {});
         return write.receipt;
       case 'replayed':
@@ -179,7 +138,7 @@ export async function writeWithoutHot(deps: ServiceDeps, pending: PendingWrite):
 async function spoolChecked(deps: ServiceDeps, write: PendingWrite): Promise<SaveReceipt> {
   const fallback = requireFallback(deps);
   const { key, record } = write;
-  return withRunLock(`${key.tenantId}\u0000${key.runId}`, async () => {
+  return deps.instance.withRunLock(key, async () => {
     const newest = await fallback.loadLatest(key);
     if (newest && newest.version !== record.version - 1) {
       if (newest.version === record.version && newest.hash === record.hash) return write.receipt;
