@@ -22,7 +22,7 @@ import type { Caller, ServiceDeps } from './deps.ts';
 import { applyStatePatch } from './patch.ts';
 import { readHead, readVersion } from './read-path.ts';
 import { buildVersion, runFieldsOf, stateOf } from './versions.ts';
-import { commitAfterHot, type PendingWrite, writeWithoutHot } from './write-paths.ts';
+import { executeSave, type HotStepResult, type PendingWrite } from './write-paths.ts';
 
 export interface SaveInput {
   readonly runId: string;
@@ -113,10 +113,10 @@ async function writeVersionOnce(
   };
 
   const pending: PendingWrite = { key, record, fields, receipt, idempotency };
-  let outcome: HotSaveOutcome;
-  let newRun = false;
-  try {
-    outcome = await deps.hot.save(key, record, hotOptions);
+  /** The hot tier's compare-and-set (one Lua round trip; two for a run it does not hold). */
+  const hotStep = async (): Promise<HotStepResult> => {
+    let outcome = await deps.hot.save(key, record, hotOptions);
+    let newRun = false;
     if (outcome.status === 'head_unknown') {
       // No hot copy (new run, expired TTL, or a Redis that lost its data): the durable index knows the head.
       const run = await deps.durable.getRun(key);
@@ -125,39 +125,27 @@ async function writeVersionOnce(
       if (run?.completedAt != null) throw new RunCompleted(key.runId, null);
       outcome = await deps.hot.save(key, record, { ...hotOptions, knownHead: run?.durableVersion ?? 0 });
     }
-  } catch (error) {
-    if (!(error instanceof TierUnavailable) || error.tier !== 'hot') throw error;
-    return writeWithoutHot(deps, pending);
-  }
-  if (outcome.status === 'conflict' && outcome.currentVersion < write.expectedVersion) {
-    // The hot copy is behind the version the writer saw: it missed saves made while it was down. If Postgres
-    // holds that version, or the fallback spool does (saved while both were away, not drained yet), Postgres
-    // arbitrates this save — after committing the spooled versions — and the hot copy is replaced.
-    if (await baseIsBeyondHot(deps, key, write.expectedVersion)) return writeWithoutHot(deps, pending);
-  }
-  if (outcome.status === 'conflict' && idempotency) {
-    // A retry whose first attempt went through Postgres while Redis was away left its receipt there only:
-    // the first answer stands (only on the conflict path, so a normal save pays nothing for it). With Postgres
-    // down the retry cannot be told from a conflict: its TierUnavailable (a retryable 503) is the honest
-    // answer, not a 409 that may refuse the writer's own save.
-    const first = await deps.durable.getReceipt(key, idempotency.key);
-    if (first?.fingerprint === idempotency.fingerprint) return first.receipt;
-    if (first) throw new IdempotencyMismatch(idempotency.key);
-  }
-  if (outcome.status === 'replayed' && idempotency)
-    return vouchedReplay(deps, key, outcome.receipt, idempotency);
-  const early = settleHotOutcome(outcome, { ...write, runId: key.runId });
-  if (early) return early;
-
-  if (!durable) {
-    // The run index lives in Postgres for every plan; a hot-only run is registered on its first save.
-    if (newRun)
-      await deps.durable.ensureRun(key, fields).catch((error: unknown) => {
-        deps.log.warn({ err: error, runId: key.runId }, 'run not indexed yet: the durable tier is down');
-      });
-    return receipt;
-  }
-  return commitAfterHot(deps, pending);
+    if (outcome.status === 'conflict' && outcome.currentVersion < write.expectedVersion) {
+      // The hot copy is behind the version the writer saw: it missed saves made while it was down. If Postgres
+      // holds that version, or the fallback spool does (saved while both were away, not drained yet), Postgres
+      // arbitrates this save — after committing the spooled versions — and the hot copy is replaced.
+      if (await baseIsBeyondHot(deps, key, write.expectedVersion)) return { kind: 'stale' };
+    }
+    if (outcome.status === 'conflict' && idempotency) {
+      // A retry whose first attempt went through Postgres while Redis was away left its receipt there only:
+      // the first answer stands (only on the conflict path, so a normal save pays nothing for it). With Postgres
+      // down the retry cannot be told from a conflict: its TierUnavailable (a retryable 503) is the honest
+      // answer, not a 409 that may refuse the writer's own save.
+      const first = await deps.durable.getReceipt(key, idempotency.key);
+      if (first?.fingerprint === idempotency.fingerprint) return { kind: 'answered', receipt: first.receipt };
+      if (first) throw new IdempotencyMismatch(idempotency.key);
+    }
+    if (outcome.status === 'replayed' && idempotency)
+      return { kind: 'answered', receipt: await vouchedReplay(deps, key, outcome.receipt, idempotency) };
+    const early = settleHotOutcome(outcome, { ...write, runId: key.runId });
+    return early ? { kind: 'answered', receipt: early } : { kind: 'written', newRun };
+  };
+  return executeSave(deps, { pending, durableSave: durable, hotStep });
 }
 
 /**

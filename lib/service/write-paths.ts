@@ -1,5 +1,6 @@
 /**
- * The write paths of a save, by which tiers answer (DESIGN.md, durability contract):
+ * The write paths of a save, by which tiers answer (DESIGN.md, durability contract; the routes are the table
+ * in failover.ts, executed by `executeSave`):
  * - hot up:             one Lua round trip (the version authority), then the Postgres commit when the plan asks;
  *                       Postgres down → the fallback store ("spooled"); fallback down too → revert, 503.
  * - hot down:           Postgres is the authority (compare-and-set on its head) for every save ("durable").
@@ -17,6 +18,7 @@ import {
 import type { RunFields } from '../tiers/durable/port.ts';
 import type { IdempotencyWrite, RunKey, SaveReceipt, StoredVersion } from '../tiers/types.ts';
 import type { ServiceDeps } from './deps.ts';
+import { type Health, type SaveRoute, saveRoute, type TierHealth } from './failover.ts';
 
 export interface PendingWrite {
   readonly key: RunKey;
@@ -32,16 +34,108 @@ const withDurability = (write: PendingWrite, durability: SaveReceipt['durability
   return { ...write, receipt, idempotency: write.idempotency && { ...write.idempotency, receipt } };
 };
 
-/** After the hot write: commit in Postgres, or spool, or undo the hot write and refuse. */
-export async function commitAfterHot(deps: ServiceDeps, write: PendingWrite): Promise<SaveReceipt> {
+/** What the hot tier's compare-and-set (save.ts) made of a save. */
+export type HotStepResult =
+  /** Nothing more to do: a replayed receipt, or the first answer of an idempotent retry. */
+  | { readonly kind: 'answered'; readonly receipt: SaveReceipt }
+  /** The hot tier holds the new head. */
+  | { readonly kind: 'written'; readonly newRun: boolean }
+  /** The hot copy is behind the writer's base (it missed saves made while it was away): it cannot arbitrate. */
+  | { readonly kind: 'stale' };
+
+export interface SaveAttempt {
+  readonly pending: PendingWrite;
+  /** Whether the tenant's plan makes this save durable. */
+  readonly durableSave: boolean;
+  readonly hotStep: () => Promise<HotStepResult>;
+}
+
+interface Progress {
+  hotWritten: boolean;
+  newRun: boolean;
+  /** The last tier failure that moved the save to another route. */
+  outage: TierUnavailable | undefined;
+}
+
+type Step = (deps: ServiceDeps, attempt: SaveAttempt, progress: Progress) => Promise<SaveReceipt | 'stale'>;
+
+/**
+ * Runs a save along the failover table (failover.ts): starts on the route for "every tier up", and each time a
+ * tier fails a call, marks it down and continues on the route its row names, from where the save got to (a hot
+ * write already made is not made again; one that no route can keep is reverted).
+ */
+export async function executeSave(deps: ServiceDeps, attempt: SaveAttempt): Promise<SaveReceipt> {
+  const health: Record<keyof TierHealth, Health> = { hot: 'up', durable: 'up', fallback: 'up' };
+  const progress: Progress = { hotWritten: false, newRun: false, outage: undefined };
+  for (;;) {
+    const route = saveRoute(health, attempt.durableSave);
+    if (route === 'refuse') {
+      if (progress.hotWritten) await revertHot(deps, attempt.pending);
+      throw progress.outage ?? new TierUnavailable('durable', 'no tier can store this save');
+    }
+    try {
+      const result = await STEPS[route](deps, attempt, progress);
+      if (result !== 'stale') return result;
+      health.hot = 'down';
+    } catch (error) {
+      if (!(error instanceof TierUnavailable) || !isRouted(error.tier) || health[error.tier] === 'down')
+        throw error;
+      health[error.tier] = 'down';
+      progress.outage = error;
+    }
+  }
+}
+
+const isRouted = (tier: string): tier is keyof TierHealth =>
+  tier === 'hot' || tier === 'durable' || tier === 'fallback';
+
+/** The hot compare-and-set, once: an answer or 'stale' ends the step; null when the hot write is made. */
+async function hotFirst(attempt: SaveAttempt, progress: Progress): Promise<SaveReceipt | 'stale' | null> {
+  if (progress.hotWritten) return null;
+  const result = await attempt.hotStep();
+  if (result.kind === 'answered') return result.receipt;
+  if (result.kind === 'stale') return 'stale';
+  progress.hotWritten = true;
+  progress.newRun = result.newRun;
+  return null;
+}
+
+const STEPS: Record<Exclude<SaveRoute, 'refuse'>, Step> = {
+  async hot(deps, attempt, progress) {
+    const answered = await hotFirst(attempt, progress);
+    if (answered !== null) return answered;
+    const { key, fields, receipt } = attempt.pending;
+    // The run index lives in Postgres for every plan; a hot-only run is registered on its first save.
+    if (progress.newRun)
+      await deps.durable.ensureRun(key, fields).catch((error: unknown) => {
+        deps.log.warn({ err: error, runId: key.runId }, 'run not indexed yet: the durable tier is down');
+      });
+    return receipt;
+  },
+  async 'hot-then-durable'(deps, attempt, progress) {
+    return (await hotFirst(attempt, progress)) ?? commitAfterHot(deps, attempt.pending);
+  },
+  async 'hot-then-spool'(deps, attempt, progress) {
+    return (await hotFirst(attempt, progress)) ?? spoolAfterHot(deps, attempt.pending, progress.outage);
+  },
+  'durable-arbitrates': (deps, attempt) => commitWithoutHot(deps, attempt.pending),
+  'spool-checked': (deps, attempt) => spoolChecked(deps, withDurability(attempt.pending, 'spooled')),
+};
+
+/** Undo a hot write no route could keep: the replaced head comes back, the receipt goes. */
+function revertHot(deps: ServiceDeps, write: PendingWrite): Promise<void> {
   const { key, record } = write;
-  const revert = () =>
-    deps.hot.revert(key, record.version, record.hash, write.idempotency?.key).catch((error: unknown) => {
-      deps.log.error(
-        { err: error, runId: key.runId, version: record.version },
-        'revert of the hot write failed',
-      );
-    });
+  return deps.hot.revert(key, record.version, record.hash, write.idempotency?.key).catch((error: unknown) => {
+    deps.log.error(
+      { err: error, runId: key.runId, version: record.version },
+      'revert of the hot write failed',
+    );
+  });
+}
+
+/** After the hot write: commit in Postgres (its outage goes back to the table); anything else undoes it. */
+async function commitAfterHot(deps: ServiceDeps, write: PendingWrite): Promise<SaveReceipt> {
+  const { key, record } = write;
   let committed: Awaited<ReturnType<ServiceDeps['durable']['commit']>>;
   try {
     committed = await deps.durable.commit(key, record, {
@@ -49,88 +143,87 @@ export async function commitAfterHot(deps: ServiceDeps, write: PendingWrite): Pr
       ...(write.idempotency && { idempotency: write.idempotency }),
     });
   } catch (error) {
-    if (!(error instanceof TierUnavailable)) {
-      await revert();
-      throw error;
-    }
-    const missed = deps.instance.missedByHot(key);
-    if (missed !== undefined && record.version <= missed) {
-      // The hot tier's compare-and-set ran against a copy older than Postgres' head: the version is taken.
-      await revert();
-      // By this very save, perhaps: a retry whose first attempt Postgres took while Redis was away. Only
-      // Postgres' receipt can tell, so a save with an Idempotency-Key is asked to retry (503), not refused.
-      if (write.idempotency) throw error;
-      throw new VersionConflict(missed, record.version - 1);
-    }
-    // The hot write stands (it is the head); the fallback keeps the durable copy until the drain commits it.
-    try {
-      return await spool(deps, withDurability(write, 'spooled'));
-    } catch (spoolError) {
-      await revert();
-      throw spoolError;
-    }
+    if (!(error instanceof TierUnavailable)) await revertHot(deps, write);
+    throw error;
   }
+  if (committed.status === 'committed') return write.receipt;
+  await revertHot(deps, write);
   switch (committed.status) {
-    case 'committed':
-      return write.receipt;
     case 'replayed':
       // The hot tier had lost the receipt (restart) but Postgres kept it: the first answer stands.
-      await revert();
       return committed.receipt;
     case 'conflict':
-      await revert();
       throw new VersionConflict(committed.currentVersion, record.version - 1);
     case 'idempotency_mismatch':
-      await revert();
       throw new IdempotencyMismatch(write.idempotency?.key ?? '');
     case 'sealed':
-      await revert();
       throw new RunCompleted(key.runId, null);
   }
 }
 
-/** The hot tier is down: Postgres arbitrates versions; if it is down too, the fallback store does. */
-export async function writeWithoutHot(deps: ServiceDeps, pending: PendingWrite): Promise<SaveReceipt> {
+/** Postgres is down after the hot write: the fallback keeps the durable copy, unless the hot CAS was stale. */
+async function spoolAfterHot(
+  deps: ServiceDeps,
+  write: PendingWrite,
+  outage: TierUnavailable | undefined,
+): Promise<SaveReceipt> {
+  const { key, record } = write;
+  const missed = deps.instance.missedByHot(key);
+  if (missed !== undefined && record.version <= missed) {
+    // The hot tier's compare-and-set ran against a copy older than Postgres' head: the version is taken.
+    await revertHot(deps, write);
+    // By this very save, perhaps: a retry whose first attempt Postgres took while Redis was away. Only
+    // Postgres' receipt can tell, so a save with an Idempotency-Key is asked to retry (503), not refused.
+    if (write.idempotency)
+      throw outage ?? new TierUnavailable('durable', 'Postgres could not vouch for this retry');
+    throw new VersionConflict(missed, record.version - 1);
+  }
+  // The hot write stands (it is the head); the fallback keeps the durable copy until the drain commits it.
+  try {
+    return await spool(deps, withDurability(write, 'spooled'));
+  } catch (error) {
+    if (!(error instanceof TierUnavailable)) await revertHot(deps, write);
+    throw error;
+  }
+}
+
+/** The hot tier cannot arbitrate: Postgres does, by compare-and-set on its head (its outage goes back to the table). */
+async function commitWithoutHot(deps: ServiceDeps, pending: PendingWrite): Promise<SaveReceipt> {
   const write = withDurability(pending, 'durable');
   const { key, record } = write;
-  try {
-    const commit = () =>
-      deps.durable.commit(key, record, {
-        run: write.fields,
-        requireHead: record.version - 1,
-        ...(write.idempotency && { idempotency: write.idempotency }),
-      });
-    let committed = await commit();
-    if (committed.status === 'conflict' && committed.currentVersion < record.version - 1) {
-      // The versions in between may sit in the fallback spool (saved while Postgres was down): replay them
-      // now rather than make the writer wait for the drain, then try once more.
-      const replay = await replaySpooled(deps, write, committed.currentVersion);
-      if (replay === 'partial') {
-        throw new SpoolBacklog(record.version - 1 - committed.currentVersion - MAX_INLINE_REPLAY);
-      }
-      if (replay === 'complete') committed = await commit();
+  const commit = () =>
+    deps.durable.commit(key, record, {
+      run: write.fields,
+      requireHead: record.version - 1,
+      ...(write.idempotency && { idempotency: write.idempotency }),
+    });
+  let committed = await commit();
+  if (committed.status === 'conflict' && committed.currentVersion < record.version - 1) {
+    // The versions in between may sit in the fallback spool (saved while Postgres was down): replay them
+    // now rather than make the writer wait for the drain, then try once more.
+    const replay = await replaySpooled(deps, write, committed.currentVersion);
+    if (replay === 'partial') {
+      throw new SpoolBacklog(record.version - 1 - committed.currentVersion - MAX_INLINE_REPLAY);
     }
-    switch (committed.status) {
-      case 'committed':
-        // The hot tier is probably still down: until a promotion lands, its copy of the run is stale.
-        deps.instance.noteHotBehind(key, record.version);
-        deps.hot
-          .promote(key, record, 3600)
-          .then((written) => written && deps.instance.hotCaughtUp(key, record.version))
-          .catch(() => {});
-        return write.receipt;
-      case 'replayed':
-        return committed.receipt;
-      case 'conflict':
-        throw new VersionConflict(committed.currentVersion, record.version - 1);
-      case 'idempotency_mismatch':
-        throw new IdempotencyMismatch(write.idempotency?.key ?? '');
-      case 'sealed':
-        throw new RunCompleted(key.runId, null);
-    }
-  } catch (error) {
-    if (!(error instanceof TierUnavailable) || error.tier !== 'durable') throw error;
-    return spoolChecked(deps, withDurability(pending, 'spooled'));
+    if (replay === 'complete') committed = await commit();
+  }
+  switch (committed.status) {
+    case 'committed':
+      // The hot tier is probably still down: until a promotion lands, its copy of the run is stale.
+      deps.instance.noteHotBehind(key, record.version);
+      deps.hot
+        .promote(key, record, 3600)
+        .then((written) => written && deps.instance.hotCaughtUp(key, record.version))
+        .catch(() => {});
+      return write.receipt;
+    case 'replayed':
+      return committed.receipt;
+    case 'conflict':
+      throw new VersionConflict(committed.currentVersion, record.version - 1);
+    case 'idempotency_mismatch':
+      throw new IdempotencyMismatch(write.idempotency?.key ?? '');
+    case 'sealed':
+      throw new RunCompleted(key.runId, null);
   }
 }
 
