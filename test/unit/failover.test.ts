@@ -1,0 +1,153 @@
+/**
+ * Every row of the failover table (lib/service/failover.ts), for a save the plan makes durable and one it keeps
+ * hot-only, over the embedded adapters (memory hot tier, PGlite, memory fallback) with tiers switched off — no
+ * process is killed. Each case checks the answer AND where the version is (and is not) stored. The README's
+ * table is the same table.
+ */
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { TierName } from '../../lib/errors.ts';
+import { TierUnavailable } from '../../lib/errors.ts';
+import { silentLogger } from '../../lib/observability/logger.ts';
+import { SAVE_TABLE, type SaveRoute, saveRoute } from '../../lib/service/failover.ts';
+import { type Caller, createPersistenceService } from '../../lib/service/index.ts';
+import { createPgliteDurableTier } from '../../lib/tiers/durable/pglite.ts';
+import type { DurableTier, PlanName, TenantDirectory } from '../../lib/tiers/durable/port.ts';
+import { createMemoryFallback } from '../../lib/tiers/fallback/memory.ts';
+import type { FallbackStore } from '../../lib/tiers/fallback/port.ts';
+import { createMemoryHotTier } from '../../lib/tiers/hot/memory.ts';
+import type { HotTier } from '../../lib/tiers/hot/port.ts';
+
+/** A tier that answers like a dead one (TierUnavailable on every call) while switched off. */
+function switchable<T extends object>(tier: T, name: TierName) {
+  let on = true;
+  const proxy = new Proxy(tier, {
+    get(target, property, receiver) {
+      const value: unknown = Reflect.get(target, property, receiver);
+      if (typeof value !== 'function' || property === 'close') return value;
+      return (...args: unknown[]) =>
+        on ? Reflect.apply(value, target, args) : Promise.reject(new TierUnavailable(name, 'switched off'));
+    },
+  });
+  return { tier: proxy, set: (up: boolean) => void (on = up) };
+}
+
+let durable: DurableTier & TenantDirectory;
+let hot: HotTier;
+let fallback: FallbackStore;
+
+beforeAll(async () => {
+  durable = await createPgliteDurableTier();
+  hot = await createMemoryHotTier();
+  fallback = createMemoryFallback();
+});
+afterAll(async () => {
+  await durable?.close();
+  await hot?.close();
+});
+
+const caller = (plan: PlanName): Caller => ({ tenant: { id: `t-${plan}`, name: plan, plan, createdAt: 0 } });
+const state = (step: number) => ({ agentName: 'a', status: 'running' as const, step, data: { step } });
+let runs = 0;
+
+/** Where version 2 of the run is after the save, tier by tier (asked with every tier back on). */
+async function whereIs(runId: string, tenantId: string) {
+  const key = { tenantId, runId };
+  return {
+    hot: (await hot.load(key))?.version === 2,
+    durable: (await durable.loadVersion(key, 2)) !== null,
+    spooled: (await fallback.loadVersion(key, 2)) !== null,
+  };
+}
+
+const EXPECTED: Record<
+  SaveRoute,
+  { durability: string | null; at: { hot: boolean; durable: boolean; spooled: boolean } }
+> = {
+  hot: { durability: 'hot', at: { hot: true, durable: false, spooled: false } },
+  'hot-then-durable': { durability: 'durable', at: { hot: true, durable: true, spooled: false } },
+  'durable-arbitrates': { durability: 'durable', at: { hot: false, durable: true, spooled: false } },
+  'hot-then-spool': { durability: 'spooled', at: { hot: true, durable: false, spooled: true } },
+  'spool-checked': { durability: 'spooled', at: { hot: false, durable: false, spooled: true } },
+  refuse: { durability: null, at: { hot: false, durable: false, spooled: false } },
+};
+
+const cases = SAVE_TABLE.flatMap((row) => [
+  { ...row, save: 'durable' as const, plan: 'enterprise' as PlanName, route: row.durableSave },
+  { ...row, save: 'hot-only' as const, plan: 'mid' as PlanName, route: row.hotOnlySave },
+]);
+
+describe('the failover table, row by row', () => {
+  it.each(cases)(
+    'hot $hot, durable $durable, fallback $fallback: a $save save takes "$route"',
+    async ({ hot: hotHealth, durable: durableHealth, fallback: fallbackHealth, plan, route }) => {
+      const switches = {
+        hot: switchable(hot, 'hot'),
+        durable: switchable(durable, 'durable'),
+        fallback: switchable(fallback, 'fallback'),
+      };
+      const service = createPersistenceService({
+        hot: switches.hot.tier,
+        durable: switches.durable.tier,
+        fallback: switches.fallback.tier,
+        settings: {
+          limits: { maxStateBytes: 1 << 20, maxDepth: 64 },
+          compressAboveBytes: 8192,
+          ephemeralPaths: [],
+          idempotencyTtlSeconds: 600,
+        },
+        log: silentLogger,
+        now: Date.now,
+      });
+      const who = caller(plan);
+      const runId = `row-${++runs}`;
+      // Version 1 with every tier up, durable on both plans (a CRITICAL save), so each tier knows the head.
+      await service.save(who, {
+        runId,
+        request: { state: state(1), checkpoint: 'CRITICAL', expectedVersion: 0 },
+      });
+
+      switches.hot.set(hotHealth === 'up');
+      switches.durable.set(durableHealth === 'up');
+      switches.fallback.set(fallbackHealth === 'up');
+      const answer = await service
+        .save(who, { runId, request: { state: state(2), checkpoint: 'AUTO', expectedVersion: 1 } })
+        .then(
+          (receipt) => receipt.durability as string,
+          (error: unknown) => {
+            expect(error).toBeInstanceOf(TierUnavailable);
+            return null;
+          },
+        );
+      for (const s of Object.values(switches)) s.set(true);
+
+      const expected = EXPECTED[route];
+      expect(answer).toBe(expected.durability);
+      expect(await whereIs(runId, who.tenant.id)).toEqual(expected.at);
+    },
+  );
+
+  it('is the table the README shows, row for row', async () => {
+    const readme = await readFile(join(import.meta.dirname, '../../README.md'), 'utf8');
+    const rows = [
+      ...readme.matchAll(/^\| (up|down) \| (up|down) \| (up|down) \| `([a-z-]+)` \| `([a-z-]+)` \|/gm),
+    ];
+    expect(
+      rows.map(([, hot, durable, fallback, durableSave, hotOnlySave]) => ({
+        hot,
+        durable,
+        fallback,
+        durableSave,
+        hotOnlySave,
+      })),
+    ).toEqual(SAVE_TABLE.map((r) => ({ ...r })));
+  });
+
+  it('answers every combination, and nothing else', () => {
+    expect(new Set(SAVE_TABLE.map((r) => `${r.hot}/${r.durable}/${r.fallback}`)).size).toBe(8);
+    expect(() => saveRoute({ hot: 'up', durable: 'up', fallback: 'sideways' as never }, true)).toThrow(
+      /no failover row/,
+    );
+  });
+});
