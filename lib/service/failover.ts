@@ -75,3 +75,39 @@ export function saveRoute(health: TierHealth, durableSave: boolean): SaveRoute {
   if (!row) throw new Error(`no failover row for ${JSON.stringify(health)}`);
   return durableSave ? row.durableSave : row.hotOnlySave;
 }
+
+/**
+ * - `hot`: the hot head — unless the fallback spool holds a newer version of the run (saves spooled while Redis
+ *   and Postgres were both away, which the hot copy never saw): then that copy counts as down and the row for
+ *   hot `down` decides
+ * - `newest-below`: the newest of Postgres (the archive when Postgres has none) and the spool; promoted back up
+ * - `archive-or-refuse`: an archived (completed, so final) run is served from the archive; anything else is a
+ *   retryable 503 — only the spool could answer, and it cannot know Postgres' head: Postgres may hold newer
+ *   versions committed while Redis alone was away
+ */
+export type LoadRoute = 'hot' | 'newest-below' | 'archive-or-refuse';
+
+export interface LoadRow extends TierHealth {
+  /** A load of the run's latest state. (A given version is read from the first tier that holds it.) */
+  readonly head: LoadRoute;
+}
+
+export const LOAD_TABLE: readonly LoadRow[] = [
+  { hot: 'up', durable: 'up', fallback: 'up', head: 'hot' },
+  { hot: 'up', durable: 'up', fallback: 'down', head: 'hot' },
+  { hot: 'up', durable: 'down', fallback: 'up', head: 'hot' },
+  { hot: 'up', durable: 'down', fallback: 'down', head: 'hot' },
+  { hot: 'down', durable: 'up', fallback: 'up', head: 'newest-below' },
+  { hot: 'down', durable: 'up', fallback: 'down', head: 'newest-below' },
+  { hot: 'down', durable: 'down', fallback: 'up', head: 'archive-or-refuse' },
+  { hot: 'down', durable: 'down', fallback: 'down', head: 'archive-or-refuse' },
+];
+
+/** The route of a load of the head, given the tiers' health as observed so far. */
+export function loadRoute(health: TierHealth): LoadRoute {
+  const row = LOAD_TABLE.find(
+    (r) => r.hot === health.hot && r.durable === health.durable && r.fallback === health.fallback,
+  );
+  if (!row) throw new Error(`no failover row for ${JSON.stringify(health)}`);
+  return row.head;
+}

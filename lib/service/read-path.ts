@@ -7,6 +7,7 @@ import { TierUnavailable } from '../errors.ts';
 import { PLANS } from '../plans.ts';
 import type { RunKey, StoredVersion } from '../tiers/types.ts';
 import type { Caller, ServiceDeps } from './deps.ts';
+import { loadRoute } from './failover.ts';
 
 export type ServedBy = 'hot' | 'durable' | 'archive' | 'fallback';
 
@@ -67,25 +68,32 @@ const lowerTiers: ReadonlyArray<[ServedBy, Source]> = [
 /**
  * The newest version (or `version`) below the hot tier. Tiers are asked in order; for the head, the fallback is
  * always consulted too, since it may hold a newer spooled version. If every tier that could hold it failed,
- * the failure is thrown (a 503, not a 404).
- *
- * A head found only in the fallback while Postgres could not be read is not served either: the spool knows
- * only what was spooled, and Postgres may hold newer versions committed after it (a save made while Redis
- * alone was down). A writer building on the spool's head would then be acknowledged `spooled` for a version
- * number Postgres already holds with other content (seen in GOLDEN_HIGH_CONCURRENCY_FLOW). Better a 503.
+ * the failure is thrown (a 503, not a 404). For the head, the load table (failover.ts) decides what may be
+ * served: with Postgres down, a head found only in the spool is not (the spool knows only what was spooled;
+ * a writer building on it was acknowledged `spooled` for a version number Postgres already held with other
+ * content, seen in GOLDEN_HIGH_CONCURRENCY_FLOW). Better a 503.
  */
 async function readBelowHot(deps: ServiceDeps, key: RunKey, version?: number): Promise<Found | null> {
   let best: Found | null = null;
   let failure: TierUnavailable | null = null;
-  let durableFailure: TierUnavailable | null = null;
+  const failed = new Map<ServedBy, TierUnavailable>();
   for (const [tier, read] of lowerTiers) {
     if (best && (version !== undefined || tier !== 'fallback')) continue;
     const { record, error } = await attempt(deps, tier, () => read(deps, key, version));
     failure ??= error;
-    if (tier === 'durable') durableFailure = error;
+    if (error) failed.set(tier, error);
     if (record && (!best || record.version > best.record.version)) best = { record, servedBy: tier };
   }
-  if (version === undefined && durableFailure && best?.servedBy === 'fallback') throw durableFailure;
+  if (version === undefined) {
+    const health = {
+      hot: 'down',
+      durable: failed.has('durable') ? 'down' : 'up',
+      fallback: failed.has('fallback') ? 'down' : 'up',
+    } as const;
+    if (loadRoute(health) === 'archive-or-refuse' && best?.servedBy !== 'archive') {
+      throw failed.get('durable') ?? new TierUnavailable('durable', 'the durable tier could not be read');
+    }
+  }
   if (!best && failure) throw failure;
   return best;
 }

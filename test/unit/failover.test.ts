@@ -10,7 +10,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TierName } from '../../lib/errors.ts';
 import { TierUnavailable } from '../../lib/errors.ts';
 import { silentLogger } from '../../lib/observability/logger.ts';
-import { SAVE_TABLE, type SaveRoute, saveRoute } from '../../lib/service/failover.ts';
+import {
+  LOAD_TABLE,
+  type LoadRoute,
+  SAVE_TABLE,
+  type SaveRoute,
+  saveRoute,
+} from '../../lib/service/failover.ts';
 import { type Caller, createPersistenceService } from '../../lib/service/index.ts';
 import { createPgliteDurableTier } from '../../lib/tiers/durable/pglite.ts';
 import type { DurableTier, PlanName, TenantDirectory } from '../../lib/tiers/durable/port.ts';
@@ -78,6 +84,80 @@ const cases = SAVE_TABLE.flatMap((row) => [
   { ...row, save: 'hot-only' as const, plan: 'mid' as PlanName, route: row.hotOnlySave },
 ]);
 
+function serviceOver() {
+  const switches = {
+    hot: switchable(hot, 'hot'),
+    durable: switchable(durable, 'durable'),
+    fallback: switchable(fallback, 'fallback'),
+  };
+  const service = createPersistenceService({
+    hot: switches.hot.tier,
+    durable: switches.durable.tier,
+    fallback: switches.fallback.tier,
+    settings: {
+      limits: { maxStateBytes: 1 << 20, maxDepth: 64 },
+      compressAboveBytes: 8192,
+      ephemeralPaths: [],
+      idempotencyTtlSeconds: 600,
+    },
+    log: silentLogger,
+    now: Date.now,
+  });
+  const set = (health: { hot: string; durable: string; fallback: string }) => {
+    switches.hot.set(health.hot === 'up');
+    switches.durable.set(health.durable === 'up');
+    switches.fallback.set(health.fallback === 'up');
+  };
+  return { service, set, allUp: () => set({ hot: 'up', durable: 'up', fallback: 'up' }) };
+}
+
+describe('the load table, row by row', () => {
+  const expected: Record<LoadRoute, string | null> = {
+    hot: 'hot',
+    'newest-below': 'durable',
+    'archive-or-refuse': null,
+  };
+  it.each(LOAD_TABLE)(
+    'hot $hot, durable $durable, fallback $fallback: the head takes "$head"',
+    async (row) => {
+      const { service, set, allUp } = serviceOver();
+      const who = caller('enterprise');
+      const runId = `load-${++runs}`;
+      await service.save(who, {
+        runId,
+        request: { state: state(1), checkpoint: 'CRITICAL', expectedVersion: 0 },
+      });
+      set(row);
+      const servedBy = await service.load(who, { runId }).then(
+        (loaded) => (expect(loaded.version).toBe(1), loaded.servedBy as string),
+        (error: unknown) => (expect(error).toBeInstanceOf(TierUnavailable), null),
+      );
+      allUp();
+      expect(servedBy).toBe(expected[row.head]);
+    },
+  );
+
+  it('a hot head the spool has overtaken counts as down: the newer spooled version, or a 503 without Postgres', async () => {
+    const { service, set, allUp } = serviceOver();
+    const who = caller('enterprise');
+    const runId = `load-${++runs}`;
+    await service.save(who, {
+      runId,
+      request: { state: state(1), checkpoint: 'CRITICAL', expectedVersion: 0 },
+    });
+    // Version 2 saved while Redis and Postgres were both away: only the spool holds it.
+    set({ hot: 'down', durable: 'down', fallback: 'up' });
+    await service.save(who, {
+      runId,
+      request: { state: state(2), checkpoint: 'CRITICAL', expectedVersion: 1 },
+    });
+    set({ hot: 'up', durable: 'down', fallback: 'up' });
+    await expect(service.load(who, { runId })).rejects.toBeInstanceOf(TierUnavailable);
+    allUp();
+    expect(await service.load(who, { runId })).toMatchObject({ version: 2, servedBy: 'fallback' });
+  });
+});
+
 describe('the failover table, row by row', () => {
   it.each(cases)(
     'hot $hot, durable $durable, fallback $fallback: a $save save takes "$route"',
@@ -142,6 +222,14 @@ describe('the failover table, row by row', () => {
         hotOnlySave,
       })),
     ).toEqual(SAVE_TABLE.map((r) => ({ ...r })));
+  });
+
+  it('the load table is the one the README shows', async () => {
+    const readme = await readFile(join(import.meta.dirname, '../../README.md'), 'utf8');
+    const rows = [...readme.matchAll(/^\| (up|down) \| (up|down) \| (up|down) \| `([a-z-]+)` \|$/gm)];
+    expect(rows.map(([, hot, durable, fallback, head]) => ({ hot, durable, fallback, head }))).toEqual(
+      LOAD_TABLE.map((r) => ({ ...r })),
+    );
   });
 
   it('answers every combination, and nothing else', () => {
