@@ -109,18 +109,21 @@ async function readBelowHot(deps: ServiceDeps, key: RunKey, version?: number): P
  */
 export async function readHead(deps: ServiceDeps, caller: Caller, key: RunKey): Promise<Found | null> {
   const hot = await currentHot(deps, key);
-  if (hot && !(await spooledBeyond(deps, key, hot.version))) return { record: hot, servedBy: 'hot' };
+  if (hot && !(await spooledBeyond(deps, key, hot))) return { record: hot, servedBy: 'hot' };
   const found = await readBelowHot(deps, key);
   if (found) promote(deps, caller, key, found.record);
   return found;
 }
 
-/** Whether the spool holds a version of the run newer than `version`; an unavailable spool counts as empty. */
-async function spooledBeyond(deps: ServiceDeps, key: RunKey, version: number): Promise<boolean> {
+/**
+ * Whether the spool has overtaken the hot head: a newer version, or the same version with other content (a save
+ * acknowledged `spooled` over a hot-only one its writer had lost sight of). An unavailable spool counts as empty.
+ */
+async function spooledBeyond(deps: ServiceDeps, key: RunKey, hot: StoredVersion): Promise<boolean> {
   if (!deps.fallback) return false;
   const fallback = deps.fallback;
   const { record } = await attempt(deps, 'fallback', () => fallback.loadLatest(key));
-  return record !== null && record.version > version;
+  return record !== null && (record.version > hot.version || (record.version === hot.version && record.hash !== hot.hash));
 }
 
 /** One version of a run. The hot tier holds only the head, so older versions come from below. */

@@ -282,7 +282,7 @@ export async function startFaultyEngines(options: FaultyEnginesOptions = {}): Pr
         return reports;
       },
       drainOutbox: ({ graceMs = 0 } = {}) =>
-        drainOutbox({ hot: rawHot, durable: rawDurable, log, now: Date.now }, { graceMs }),
+        drainOutbox({ hot: rawHot, durable: rawDurable, fallback, log, now: Date.now }, { graceMs }),
       repair: () =>
         checkConsistency(
           { hot: rawHot, durable: rawDurable, runScan: rawDurable.runScan, fallback, log },
