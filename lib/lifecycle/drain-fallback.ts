@@ -100,8 +100,13 @@ export async function replay(
     ...(write.idempotency && { idempotency: write.idempotency }),
   });
   if (outcome.status === 'committed' || outcome.status === 'replayed') {
-    // A hot copy that missed this version (Redis was down too) is brought forward; a newer one is kept.
-    await deps.hot.promote(write.key, write.record, PROMOTED_TTL_SECONDS).catch(() => {});
+    // A hot copy that missed this version (Redis was down too) is brought forward; a newer one is kept. The
+    // spool entry goes only once that is done: until then it is what tells a load — on any instance, since it
+    // lives in the fallback store — that the hot copy is behind (read-path.ts reads below a hot head the spool
+    // has overtaken). Removed first, a failed promotion left Redis serving an older head than Postgres held
+    // (GOLDEN_RECOVERY_FLOW, seed 7: "head 3, acked v8"). With Redis away the drain stops here (TierUnavailable),
+    // the version already committed; the next pass finds it committed and finishes.
+    await deps.hot.promote(write.key, write.record, PROMOTED_TTL_SECONDS);
     await deps.fallback.remove(write.id);
     return true;
   }

@@ -123,7 +123,10 @@ async function spooledBeyond(deps: ServiceDeps, key: RunKey, hot: StoredVersion)
   if (!deps.fallback) return false;
   const fallback = deps.fallback;
   const { record } = await attempt(deps, 'fallback', () => fallback.loadLatest(key));
-  return record !== null && (record.version > hot.version || (record.version === hot.version && record.hash !== hot.hash));
+  return (
+    record !== null &&
+    (record.version > hot.version || (record.version === hot.version && record.hash !== hot.hash))
+  );
 }
 
 /** One version of a run. The hot tier holds only the head, so older versions come from below. */

@@ -15,7 +15,7 @@ import {
   TierUnavailable,
   VersionConflict,
 } from '../errors.ts';
-import type { RunFields } from '../tiers/durable/port.ts';
+import type { DurableCommitOutcome, RunFields } from '../tiers/durable/port.ts';
 import type { IdempotencyWrite, RunKey, SaveReceipt, StoredVersion } from '../tiers/types.ts';
 import type { ServiceDeps } from './deps.ts';
 import { type Health, type SaveRoute, saveRoute, type TierHealth } from './failover.ts';
@@ -147,17 +147,25 @@ async function commitAfterHot(deps: ServiceDeps, write: PendingWrite): Promise<S
     throw error;
   }
   if (committed.status === 'committed') return write.receipt;
+  // Anything else wrote nothing in Postgres: the hot write goes too. ('replayed': the hot tier had lost the
+  // receipt, a restart, but Postgres kept it: the first answer stands.)
   await revertHot(deps, write);
+  return answerOf(committed, write);
+}
+
+/** The answer a commit outcome gives a save: its receipt, the first answer of a retry, or the refusal. */
+function answerOf(committed: DurableCommitOutcome, write: PendingWrite): SaveReceipt {
   switch (committed.status) {
+    case 'committed':
+      return write.receipt;
     case 'replayed':
-      // The hot tier had lost the receipt (restart) but Postgres kept it: the first answer stands.
       return committed.receipt;
     case 'conflict':
-      throw new VersionConflict(committed.currentVersion, record.version - 1);
+      throw new VersionConflict(committed.currentVersion, write.record.version - 1);
     case 'idempotency_mismatch':
       throw new IdempotencyMismatch(write.idempotency?.key ?? '');
     case 'sealed':
-      throw new RunCompleted(key.runId, null);
+      throw new RunCompleted(write.key.runId, null);
   }
 }
 
@@ -207,24 +215,15 @@ async function commitWithoutHot(deps: ServiceDeps, pending: PendingWrite): Promi
     }
     if (replay === 'complete') committed = await commit();
   }
-  switch (committed.status) {
-    case 'committed':
-      // The hot tier is probably still down: until a promotion lands, its copy of the run is stale.
-      deps.instance.noteHotBehind(key, record.version);
-      deps.hot
-        .promote(key, record, 3600)
-        .then((written) => written && deps.instance.hotCaughtUp(key, record.version))
-        .catch(() => {});
-      return write.receipt;
-    case 'replayed':
-      return committed.receipt;
-    case 'conflict':
-      throw new VersionConflict(committed.currentVersion, record.version - 1);
-    case 'idempotency_mismatch':
-      throw new IdempotencyMismatch(write.idempotency?.key ?? '');
-    case 'sealed':
-      throw new RunCompleted(key.runId, null);
+  if (committed.status === 'committed') {
+    // The hot tier is probably still down: until a promotion lands, its copy of the run is stale.
+    deps.instance.noteHotBehind(key, record.version);
+    deps.hot
+      .promote(key, record, 3600)
+      .then((written) => written && deps.instance.hotCaughtUp(key, record.version))
+      .catch(() => {});
   }
+  return answerOf(committed, write);
 }
 
 /** Both tiers down: compare against the newest version this fallback store holds for the run, then spool. */

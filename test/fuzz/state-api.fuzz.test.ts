@@ -21,7 +21,7 @@ const TIMEOUT_MS = 120_000 + RUNS * 1_000;
 const MARKER = /FUZZ\d+x\d+MARK/g;
 
 let harness: Harness;
-const tally = { bad: 0, clean: 0 };
+const tally = { bad: 0, clean: 0, other: new Map<string, number>() };
 /** Every marker sent, with its request, to name the request behind a marker found in the log. */
 const sentByMarker = new Map<string, string>();
 
@@ -31,7 +31,8 @@ beforeAll(async () => {
 
 afterAll(async () => {
   console.log(
-    `fuzz (seed ${SEED}, ${RUNS} runs per property): ${tally.bad} bad-input cases tried, ${tally.clean} answered a clean 4xx`,
+    `fuzz (seed ${SEED}, ${RUNS} runs per property): ${tally.bad} bad-input cases tried, ${tally.clean} answered a clean 4xx` +
+      (tally.other.size > 0 ? ` (the rest: ${[...tally.other].map(([k, n]) => `${k}×${n}`).join(', ')})` : ''),
   );
   await harness?.close();
 });
@@ -53,6 +54,10 @@ async function exchange(c: FuzzCase, beforeSend?: () => Promise<void>): Promise<
   if (c.intent === 'bad') {
     tally.bad += 1;
     if (outcome.answer && isCleanRefusal(outcome.answer)) tally.clean += 1;
+    else {
+      const what = outcome.answer ? String(outcome.answer.status) : 'no answer';
+      tally.other.set(what, (tally.other.get(what) ?? 0) + 1);
+    }
   }
   return { sent, outcome, reading };
 }

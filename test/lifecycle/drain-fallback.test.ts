@@ -88,3 +88,27 @@ describe('drain-fallback with a write Postgres refuses', () => {
     expect(await durable.getRun(key)).toBeNull();
   });
 });
+
+describe('drain-fallback while the hot tier is away', () => {
+  it('keeps a replayed write in the spool until the hot tier holds it: the spool is what tells loads the hot copy is behind', async () => {
+    const fallback = createMemoryFallback();
+    const key = runKey('hot-away');
+    const [written] = [await spoolWrite(fallback, key, 1)];
+    const away: HotTier = {
+      ...hot,
+      promote: async () => {
+        throw new TierUnavailable('hot', 'connection refused');
+      },
+    };
+    expect(await drain({ durable, hot: away, fallback })).toMatchObject({ stoppedEarly: true, remaining: 1 });
+    expect((await durable.loadLatest(key))?.version).toBe(1); // committed all the same
+    expect(await fallback.loadLatest(key)).toEqual(written?.record); // and still spooled
+    // Redis is back: the next pass promotes, then forgets the spooled write.
+    expect(await drain({ durable, hot, fallback })).toMatchObject({
+      replayed: 1,
+      stoppedEarly: false,
+      remaining: 0,
+    });
+    expect((await hot.load(key))?.version).toBe(1);
+  });
+});

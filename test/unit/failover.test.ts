@@ -162,24 +162,7 @@ describe('the failover table, row by row', () => {
   it.each(cases)(
     'hot $hot, durable $durable, fallback $fallback: a $save save takes "$route"',
     async ({ hot: hotHealth, durable: durableHealth, fallback: fallbackHealth, plan, route }) => {
-      const switches = {
-        hot: switchable(hot, 'hot'),
-        durable: switchable(durable, 'durable'),
-        fallback: switchable(fallback, 'fallback'),
-      };
-      const service = createPersistenceService({
-        hot: switches.hot.tier,
-        durable: switches.durable.tier,
-        fallback: switches.fallback.tier,
-        settings: {
-          limits: { maxStateBytes: 1 << 20, maxDepth: 64 },
-          compressAboveBytes: 8192,
-          ephemeralPaths: [],
-          idempotencyTtlSeconds: 600,
-        },
-        log: silentLogger,
-        now: Date.now,
-      });
+      const { service, set, allUp } = serviceOver();
       const who = caller(plan);
       const runId = `row-${++runs}`;
       // Version 1 with every tier up, durable on both plans (a CRITICAL save), so each tier knows the head.
@@ -187,10 +170,7 @@ describe('the failover table, row by row', () => {
         runId,
         request: { state: state(1), checkpoint: 'CRITICAL', expectedVersion: 0 },
       });
-
-      switches.hot.set(hotHealth === 'up');
-      switches.durable.set(durableHealth === 'up');
-      switches.fallback.set(fallbackHealth === 'up');
+      set({ hot: hotHealth, durable: durableHealth, fallback: fallbackHealth });
       const answer = await service
         .save(who, { runId, request: { state: state(2), checkpoint: 'AUTO', expectedVersion: 1 } })
         .then(
@@ -200,7 +180,7 @@ describe('the failover table, row by row', () => {
             return null;
           },
         );
-      for (const s of Object.values(switches)) s.set(true);
+      allUp();
 
       const expected = EXPECTED[route];
       expect(answer).toBe(expected.durability);
