@@ -55,7 +55,7 @@ async function exchange(c: FuzzCase, beforeSend?: () => Promise<void>): Promise<
     tally.bad += 1;
     if (outcome.answer && isCleanRefusal(outcome.answer)) tally.clean += 1;
     else {
-      const what = outcome.answer ? String(outcome.answer.status) : 'no answer';
+      const what = outcome.answer ? `${sent.method} ${outcome.answer.status}` : 'no answer';
       tally.other.set(what, (tally.other.get(what) ?? 0) + 1);
     }
   }
