@@ -1,5 +1,7 @@
 /**
- * Saving a state under the durability contract (DESIGN.md):
+ * Saving a state under the durability contract (DESIGN.md): the request becomes a version (patch applied,
+ * limits, canonical JSON, hash) and its hot compare-and-set step; write-paths.ts runs it along the failover
+ * table (failover.ts):
  * - the hot tier is the version authority: one Lua round trip does compare-and-set, write, TTL and the
  *   idempotency receipt;
  * - when the plan makes this save durable, the checkpoint is then committed in Postgres before the answer;
