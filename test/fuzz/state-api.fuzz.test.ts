@@ -32,7 +32,9 @@ beforeAll(async () => {
 afterAll(async () => {
   console.log(
     `fuzz (seed ${SEED}, ${RUNS} runs per property): ${tally.bad} bad-input cases tried, ${tally.clean} answered a clean 4xx` +
-      (tally.other.size > 0 ? ` (the rest: ${[...tally.other].map(([k, n]) => `${k}×${n}`).join(', ')})` : ''),
+      (tally.other.size > 0
+        ? ` (the rest: ${[...tally.other].map(([k, n]) => `${k}×${n}`).join(', ')})`
+        : ''),
   );
   await harness?.close();
 });

@@ -36,7 +36,10 @@ function switchable<T extends object>(tier: T, name: TierName) {
         on ? Reflect.apply(value, target, args) : Promise.reject(new TierUnavailable(name, 'switched off'));
     },
   });
-  return { tier: proxy, set: (up: boolean) => void (on = up) };
+  const set = (up: boolean) => {
+    on = up;
+  };
+  return { tier: proxy, set };
 }
 
 let durable: DurableTier & TenantDirectory;
@@ -129,8 +132,14 @@ describe('the load table, row by row', () => {
       });
       set(row);
       const servedBy = await service.load(who, { runId }).then(
-        (loaded) => (expect(loaded.version).toBe(1), loaded.servedBy as string),
-        (error: unknown) => (expect(error).toBeInstanceOf(TierUnavailable), null),
+        (loaded) => {
+          expect(loaded.version).toBe(1);
+          return loaded.servedBy as string;
+        },
+        (error: unknown) => {
+          expect(error).toBeInstanceOf(TierUnavailable);
+          return null;
+        },
       );
       allUp();
       expect(servedBy).toBe(expected[row.head]);
