@@ -27,7 +27,11 @@ const START_TIMEOUT_MS = 60_000;
 const ANSWER_TIMEOUT_MS = 10_000;
 
 export async function startStrataProcess(env: Readonly<Record<string, string>>): Promise<StrataProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', CHILD], {
+  // BENCH_CPU_PROFILE=<dir>: the function process writes a V8 CPU profile there when it exits (open it in
+  // Chrome DevTools or speedscope), so a change to the write path can be profiled under this very workload.
+  const profile = process.env.BENCH_CPU_PROFILE;
+  const profiling = profile ? ['--cpu-prof', `--cpu-prof-dir=${profile}`] : [];
+  const child = spawn(process.execPath, [...profiling, '--import', 'tsx', CHILD], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
