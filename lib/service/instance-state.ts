@@ -8,11 +8,24 @@
  *   tier accepted on top of it is not spooled; the entry goes once a promotion lands or the hot copy moves past
  *   it. Another instance does not know it: the consistency check (hot_behind_durable) repairs what is left.
  * - `runLocks`: serialises work on one run where no tier can arbitrate versions (both Redis and Postgres down).
+ * - `heads`: the newest state this instance saved or loaded per run (canonical JSON, version, hash), so a patch
+ *   on that version needs no read of its base. Never trusted on its own: the hot tier's compare-and-set checks
+ *   the base's hash in the same Lua call (save.ts), and a save that cannot go through it reads the base again.
  */
 import type { RunKey } from '../tiers/types.ts';
 
 /** Bounded: the oldest entries are forgotten first. */
 const MAX_HOT_BEHIND = 100_000;
+/** The head cache holds at most this many runs and this many bytes of canonical JSON, oldest used first out. */
+const MAX_CACHED_HEADS = 2_000;
+const MAX_CACHED_BYTES = 64 * 2 ** 20;
+
+export interface CachedHead {
+  readonly version: number;
+  readonly hash: string;
+  /** Canonical JSON of the state (sha256 of it is `hash`). */
+  readonly json: string;
+}
 
 const runName = (key: RunKey) => `${key.tenantId}\u0000${key.runId}`;
 
@@ -27,12 +40,45 @@ export interface InstanceState {
   hotCaughtUp(key: RunKey, version: number): void;
   /** Runs `work` after every earlier call for the same run has settled. */
   withRunLock<T>(key: RunKey, work: () => Promise<T>): Promise<T>;
+  /** Remember the run's newest known state (a newer version replaces an older one, never the reverse). */
+  rememberHead(key: RunKey, head: CachedHead): void;
+  /** The cached state of `version` of the run, if that is the version cached. */
+  cachedHead(key: RunKey, version: number): CachedHead | undefined;
+  forgetHead(key: RunKey): void;
 }
 
 export function createInstanceState(): InstanceState {
   const hotBehind = new Map<string, number>();
   const tails = new Map<string, Promise<unknown>>();
+  const heads = new Map<string, CachedHead>();
+  let cachedBytes = 0;
+  const dropHead = (name: string) => {
+    const old = heads.get(name);
+    if (!old) return;
+    heads.delete(name);
+    cachedBytes -= old.json.length;
+  };
   return {
+    rememberHead(key, head) {
+      const name = runName(key);
+      const known = heads.get(name);
+      if (known && known.version > head.version) return;
+      dropHead(name);
+      if (head.json.length > MAX_CACHED_BYTES / 16) return; // one huge state must not flush the rest
+      heads.set(name, head); // (re)inserted last: eviction goes least recently used first
+      cachedBytes += head.json.length;
+      while (heads.size > MAX_CACHED_HEADS || cachedBytes > MAX_CACHED_BYTES)
+        dropHead(heads.keys().next().value as string);
+    },
+    cachedHead(key, version) {
+      const name = runName(key);
+      const head = heads.get(name);
+      if (head?.version !== version) return undefined;
+      heads.delete(name);
+      heads.set(name, head);
+      return head;
+    },
+    forgetHead: (key) => dropHead(runName(key)),
     noteHotBehind(key, version) {
       const name = runName(key);
       const known = hotBehind.get(name) ?? 0;

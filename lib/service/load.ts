@@ -34,13 +34,17 @@ export async function loadState(
     throw new NotFound(`${what} was not found`);
   }
   const { record, servedBy } = found;
+  const stateJson = stateJsonOf(record);
+  // The head an agent resumes from is the base of its next patch: this instance then needs no read of it.
+  if (input.version === undefined)
+    deps.instance.rememberHead(key, { version: record.version, hash: record.hash, json: stateJson });
   return {
     runId: input.runId,
     version: record.version,
     hash: record.hash,
     checkpoint: record.checkpoint,
     savedAt: record.savedAt,
-    stateJson: stateJsonOf(record),
+    stateJson,
     servedBy,
   };
 }

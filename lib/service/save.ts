@@ -24,7 +24,7 @@ import type { Caller, ServiceDeps } from './deps.ts';
 import { applyStatePatch } from './patch.ts';
 import { readHead, readVersion } from './read-path.ts';
 import { buildVersion, runFieldsOf, stateOf } from './versions.ts';
-import { executeSave, type HotStepResult, type PendingWrite } from './write-paths.ts';
+import { BaseUnverified, executeSave, type HotStepResult, type PendingWrite } from './write-paths.ts';
 
 export interface SaveInput {
   readonly runId: string;
@@ -35,12 +35,30 @@ export interface SaveInput {
 }
 
 export async function saveState(deps: ServiceDeps, caller: Caller, input: SaveInput): Promise<SaveReceipt> {
-  const { request } = input;
   const key: RunKey = { tenantId: caller.tenant.id, runId: input.runId };
+  try {
+    return await saveOnce(deps, caller, key, input, true);
+  } catch (error) {
+    if (!(error instanceof BaseUnverified)) throw error;
+    // The cached base was not the head's content, or the save could not have it checked: read it, once.
+    deps.instance.forgetHead(key);
+    return saveOnce(deps, caller, key, input, false);
+  }
+}
+
+async function saveOnce(
+  deps: ServiceDeps,
+  caller: Caller,
+  key: RunKey,
+  input: SaveInput,
+  useCache: boolean,
+): Promise<SaveReceipt> {
+  const { request } = input;
   const expectedVersion = resolveExpectedVersion(request.expectedVersion, input.ifMatch, request.baseVersion);
-  const state = request.state ?? (await patchedState(deps, caller, key, request));
+  const patched = request.state ? null : await patchedState(deps, caller, key, request, useCache);
   return writeVersion(deps, caller, key, {
-    state,
+    state: request.state ?? patched!.state,
+    ...(patched?.baseHash !== undefined && { baseHash: patched.baseHash }),
     checkpoint: request.checkpoint,
     expectedVersion,
     ...(request.ttlSeconds !== undefined && { ttlSeconds: request.ttlSeconds }),
@@ -53,6 +71,8 @@ export async function saveState(deps: ServiceDeps, caller: Caller, input: SaveIn
 
 export interface VersionWrite {
   readonly state: DeepAgentState;
+  /** Set when the state was built on a cached base: the hash the head must have (checked by the hot CAS). */
+  readonly baseHash?: string;
   readonly checkpoint: CheckpointType;
   readonly expectedVersion: number;
   readonly ttlSeconds?: number;
@@ -87,7 +107,13 @@ async function writeVersionOnce(
 ): Promise<SaveReceipt> {
   const plan = PLANS[caller.tenant.plan];
   const version = write.expectedVersion + 1;
-  const record = buildVersion(write.state, write.checkpoint, version, deps.now(), deps.settings);
+  const { record, canonical } = buildVersion(
+    write.state,
+    write.checkpoint,
+    version,
+    deps.now(),
+    deps.settings,
+  );
   const durable = mustBeDurable(plan, write.checkpoint, version);
   const receipt: SaveReceipt = {
     runId: key.runId,
@@ -112,6 +138,7 @@ async function writeVersionOnce(
     // this instance dies right after answering (the outbox drain commits it).
     pendingDurable: !durable && plan.durableEveryVersions !== null,
     ...(idempotency && { idempotency }),
+    ...(write.baseHash !== undefined && { baseHash: write.baseHash }),
   };
 
   const pending: PendingWrite = { key, record, fields, receipt, idempotency };
@@ -147,7 +174,16 @@ async function writeVersionOnce(
     const early = settleHotOutcome(outcome, { ...write, runId: key.runId });
     return early ? { kind: 'answered', receipt: early } : { kind: 'written', newRun };
   };
-  return executeSave(deps, { pending, durableSave: durable, hotStep });
+  const answer = await executeSave(deps, {
+    pending,
+    durableSave: durable,
+    baseUnverified: write.baseHash !== undefined,
+    hotStep,
+  });
+  // This version is now the run's head as far as this instance knows: the next patch needs no read of it.
+  if (answer.version === version && answer.hash === record.hash)
+    deps.instance.rememberHead(key, { version, hash: record.hash, json: canonical });
+  return answer;
 }
 
 /**
@@ -202,6 +238,8 @@ function settleHotOutcome(
       throw new Error('hot tier answered head_unknown although the head was given');
     case 'sealed':
       throw new RunCompleted(write.runId, null);
+    case 'base_changed':
+      throw new BaseUnverified();
   }
 }
 
@@ -226,19 +264,30 @@ export function resolveExpectedVersion(
   return expected;
 }
 
+/**
+ * The patched state, on the base from this instance's head cache when it holds that version (its hash then goes
+ * to the hot CAS, which checks it), else on the base read from the tiers.
+ */
 async function patchedState(
   deps: ServiceDeps,
   caller: Caller,
   key: RunKey,
   request: StatePersistenceRequest,
-) {
+  useCache: boolean,
+): Promise<{ state: DeepAgentState; baseHash?: string }> {
   const baseVersion = request.baseVersion!;
+  const limit = deps.settings.limits.maxStateBytes;
+  const cached = useCache ? deps.instance.cachedHead(key, baseVersion) : undefined;
+  if (cached) {
+    const base = JSON.parse(cached.json) as DeepAgentState;
+    return { state: applyStatePatch(base, request.patch!, limit), baseHash: cached.hash };
+  }
   const base = await readVersion(deps, key, baseVersion);
   if (!base) {
     const head = await readHead(deps, caller, key);
     throw new VersionConflict(head?.record.version ?? 0, baseVersion);
   }
-  return applyStatePatch(stateOf(base.record), request.patch!, deps.settings.limits.maxStateBytes);
+  return { state: applyStatePatch(stateOf(base.record), request.patch!, limit) };
 }
 
 /** A hash of what a mutating call asked for, so a reused Idempotency-Key with another body is refused. */

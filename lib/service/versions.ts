@@ -10,20 +10,24 @@ import type { RunFields } from '../tiers/durable/port.ts';
 import type { CheckpointType, StoredVersion } from '../tiers/types.ts';
 import type { ServiceSettings } from './deps.ts';
 
+/** The stored version and its canonical JSON (kept by the instance's head cache). */
 export function buildVersion(
   state: DeepAgentState,
   checkpoint: CheckpointType,
   version: number,
   savedAt: number,
   settings: ServiceSettings,
-): StoredVersion {
+): { readonly record: StoredVersion; readonly canonical: string } {
   const kept = withoutEphemeral(state, settings.ephemeralPaths);
   assertDepth(kept, settings.limits.maxDepth, 'the state');
   const canonical = canonicalJson(kept);
   const sizeBytes = Buffer.byteLength(canonical, 'utf8');
   assertStateSize(sizeBytes, settings.limits.maxStateBytes);
   const encoded = encodePayload(canonical, sizeBytes, settings.compressAboveBytes);
-  return { version, hash: sha256Hex(canonical), checkpoint, ...encoded, sizeBytes, savedAt };
+  return {
+    record: { version, hash: sha256Hex(canonical), checkpoint, ...encoded, sizeBytes, savedAt },
+    canonical,
+  };
 }
 
 /** The canonical JSON text of a stored version (decompressed, not parsed). */

@@ -43,10 +43,20 @@ export type HotStepResult =
   /** The hot copy is behind the writer's base (it missed saves made while it was away): it cannot arbitrate. */
   | { readonly kind: 'stale' };
 
+/**
+ * The save was built on a cached base the hot CAS did not confirm (it answered 'base_changed', or the save must
+ * take a route without the hot CAS): save.ts reads the base from the tiers and saves again. Never an answer.
+ */
+export class BaseUnverified extends Error {
+  override readonly name = 'BaseUnverified';
+}
+
 export interface SaveAttempt {
   readonly pending: PendingWrite;
   /** Whether the tenant's plan makes this save durable. */
   readonly durableSave: boolean;
+  /** Built on a cached base: only a route through the hot compare-and-set (which checks its hash) may store it. */
+  readonly baseUnverified: boolean;
   readonly hotStep: () => Promise<HotStepResult>;
 }
 
@@ -118,8 +128,14 @@ const STEPS: Record<Exclude<SaveRoute, 'refuse'>, Step> = {
   async 'hot-then-spool'(deps, attempt, progress) {
     return (await hotFirst(attempt, progress)) ?? spoolAfterHot(deps, attempt.pending, progress.outage);
   },
-  'durable-arbitrates': (deps, attempt) => commitWithoutHot(deps, attempt.pending),
-  'spool-checked': (deps, attempt) => spoolChecked(deps, withDurability(attempt.pending, 'spooled')),
+  async 'durable-arbitrates'(deps, attempt) {
+    if (attempt.baseUnverified) throw new BaseUnverified();
+    return commitWithoutHot(deps, attempt.pending);
+  },
+  async 'spool-checked'(deps, attempt) {
+    if (attempt.baseUnverified) throw new BaseUnverified();
+    return spoolChecked(deps, withDurability(attempt.pending, 'spooled'));
+  },
 };
 
 /** Undo a hot write no route could keep: the replaced head comes back, the receipt goes. */

@@ -283,6 +283,27 @@ export function hotContract(fx: HotFixture): void {
       });
     });
 
+    it('checks baseHash with the version: another content, or no hot head, answers base_changed and writes nothing', async () => {
+      const key = runKey();
+      const [v1] = await seed(key, 1);
+      const v2 = record(2);
+      expect(await tier.save(key, v2, { ttlSeconds: TTL, baseHash: 'not-the-head' })).toEqual({
+        status: 'base_changed',
+      });
+      expect(await tier.load(key)).toEqual(v1);
+      expect(await tier.save(key, v2, { ttlSeconds: TTL, baseHash: v1!.hash })).toEqual({ status: 'saved' });
+      expect(await tier.load(key)).toEqual(v2);
+      // Without a hot head the content cannot be checked: the caller must read its base.
+      expect(await tier.save(runKey(), record(1), { ttlSeconds: TTL, knownHead: 0, baseHash: 'h' })).toEqual({
+        status: 'base_changed',
+      });
+      // The version is checked first: a stale writer still learns the current version.
+      expect(await tier.save(key, record(2), { ttlSeconds: TTL, baseHash: v1!.hash })).toEqual({
+        status: 'conflict',
+        currentVersion: 2,
+      });
+    });
+
     it('expires the head after its TTL, each save refreshing it', async () => {
       const key = runKey();
       await tier.save(key, record(1), { ttlSeconds: 1, knownHead: 0 });

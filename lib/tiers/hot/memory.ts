@@ -135,6 +135,9 @@ export async function createMemoryHotTier(options: MemoryHotTierOptions = {}): P
       const current = run.head?.value.version ?? opts.knownHead;
       if (current === undefined) return { status: 'head_unknown' };
       if (current !== record.version - 1) return { status: 'conflict', currentVersion: current };
+      // A base taken from the caller's cache must be the head's content, not just its version number.
+      if (opts.baseHash !== undefined && run.head?.value.hash !== opts.baseHash)
+        return { status: 'base_changed' };
       if (opts.pendingDurable && !Number.isFinite(record.savedAt)) {
         throw new RangeError(`record.savedAt must be finite, got ${record.savedAt}`);
       }

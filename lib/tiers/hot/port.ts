@@ -15,7 +15,9 @@ export type HotSaveOutcome =
   /** The idempotency key was used before with another fingerprint: nothing was written. */
   | { readonly status: 'idempotency_mismatch' }
   /** The run was completed (`seal`): it takes no more saves; nothing was written. */
-  | { readonly status: 'sealed' };
+  | { readonly status: 'sealed' }
+  /** `baseHash` was given and the head is not that content (or there is no hot head): nothing was written. */
+  | { readonly status: 'base_changed' };
 
 export interface HotSaveOptions {
   /** TTL of the run's hot copy, refreshed on every save. */
@@ -27,6 +29,12 @@ export interface HotSaveOptions {
   readonly knownHead?: number;
   /** Checked and recorded in the same atomic step as the save. */
   readonly idempotency?: IdempotencyWrite;
+  /**
+   * The hash the head (version `record.version - 1`) must have: the content the caller built this version on,
+   * taken from a cache rather than read. Checked in the same atomic step; a head with another hash, or no hot
+   * head at all, answers 'base_changed'.
+   */
+  readonly baseHash?: string;
   /** Keep the replaced head (for a short while) so `revert` can undo this save if a durable commit that follows fails. */
   readonly keepPrevious?: boolean;
   /**

@@ -19,22 +19,23 @@ end
 `;
 
 /**
- * KEYS: head, prev, receipts (SET of the run's receipt keys), sealed, [receipt when ARGV[13] is given],
+ * KEYS: head, prev, receipts (SET of the run's receipt keys), sealed, [receipt when ARGV[14] is given],
  *       [outbox when ARGV[12] is not ''].
  * ARGV: 1-7 record, 8 ttl ms, 9 knownHead ('' = none), 10 keepPrevious ('1'/'0'), 11 prev ttl ms,
- *       12 outbox member ('' = not pendingDurable), 13 fingerprint, 14 receipt JSON, 15 receipt ttl ms.
+ *       12 outbox member ('' = not pendingDurable), 13 base hash ('' = unchecked), 14 fingerprint,
+ *       15 receipt JSON, 16 receipt ttl ms.
  * Returns {'saved'} | {'conflict', current} | {'head_unknown'} | {'replayed', receiptJson} |
- *         {'idempotency_mismatch'} | {'sealed'}.
+ *         {'idempotency_mismatch'} | {'sealed'} | {'base_changed'}.
  * The outbox key is passed only by a pendingDurable save, so a durable save stays on the run's slot.
  */
 export const SAVE_LUA = `${WRITE_HEAD}
 local head, prev, receipts, sealed = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
-local receipt = ARGV[13] and KEYS[5] or nil
+local receipt = ARGV[14] and KEYS[5] or nil
 local outbox = ARGV[12] ~= '' and KEYS[#KEYS] or nil
 if receipt then
   local fingerprint = redis.call('HGET', receipt, 'fingerprint')
   if fingerprint then
-    if fingerprint == ARGV[13] then return {'replayed', redis.call('HGET', receipt, 'receipt')} end
+    if fingerprint == ARGV[14] then return {'replayed', redis.call('HGET', receipt, 'receipt')} end
     return {'idempotency_mismatch'}
   end
 end
@@ -46,6 +47,8 @@ if not current then
   current = ARGV[9]
 end
 if tonumber(current) ~= tonumber(ARGV[1]) - 1 then return {'conflict', current} end
+-- A base taken from the caller's cache must be the head's content, not just its version number.
+if ARGV[13] ~= '' and redis.call('HGET', head, 'hash') ~= ARGV[13] then return {'base_changed'} end
 -- prev must always be the head this save replaced, or absent: revert restores it blindly.
 if ARGV[10] == '1' and redis.call('EXISTS', head) == 1 then
   redis.call('COPY', head, prev, 'REPLACE')
@@ -55,8 +58,8 @@ else
 end
 write_head(head, 1, ARGV[8])
 if receipt then
-  local ttl = tonumber(ARGV[15])
-  redis.call('HSET', receipt, 'fingerprint', ARGV[13], 'receipt', ARGV[14])
+  local ttl = tonumber(ARGV[16])
+  redis.call('HSET', receipt, 'fingerprint', ARGV[14], 'receipt', ARGV[15])
   redis.call('PEXPIRE', receipt, ttl)
   -- The set lets delete find the receipts without a SCAN; it lives as long as its longest receipt.
   redis.call('SADD', receipts, receipt)

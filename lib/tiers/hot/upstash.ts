@@ -100,6 +100,7 @@ function parseSaveReply(reply: unknown): HotSaveOutcome {
     case 'head_unknown':
     case 'idempotency_mismatch':
     case 'sealed':
+    case 'base_changed':
       return { status };
     case 'conflict':
       return { status, currentVersion: Number(detail) };
@@ -177,6 +178,7 @@ export function createUpstashHotTier(config: UpstashHotTierConfig): HotTier {
         options.keepPrevious ? '1' : '0',
         prevTtl,
         pending ? outboxMember(key) : '',
+        options.baseHash ?? '',
         ...(idem
           ? [idem.fingerprint, JSON.stringify(idem.receipt), ttlMs(idem.ttlSeconds, 'idempotency.ttlSeconds')]
           : []),
