@@ -1,16 +1,8 @@
 /** Structured JSON logs in the shape Cloud Logging reads (`severity`, `message`). */
 import { type Logger, pino } from 'pino';
+import { SEVERITY } from './severity.ts';
 
 export type { Logger };
-
-const SEVERITY: Record<string, string> = {
-  trace: 'DEBUG',
-  debug: 'DEBUG',
-  info: 'INFO',
-  warn: 'WARNING',
-  error: 'ERROR',
-  fatal: 'CRITICAL',
-};
 
 export function createLogger(level = 'info', destination?: pino.DestinationStream): Logger {
   return pino(

@@ -5,15 +5,7 @@
  * Same record shape: `severity` as Cloud Logging reads it, `message`, the bindings, `err` serialised.
  */
 import { type Logger, pino } from 'pino';
-
-const SEVERITY: Readonly<Record<string, string>> = {
-  trace: 'DEBUG',
-  debug: 'DEBUG',
-  info: 'INFO',
-  warn: 'WARNING',
-  error: 'ERROR',
-  fatal: 'CRITICAL',
-};
+import { SEVERITY } from '../observability/severity.ts';
 
 /** A record that JSON cannot hold (a cycle, a bigint) is still logged, as text: logging never throws. */
 function line(record: object): string {

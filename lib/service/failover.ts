@@ -67,12 +67,18 @@ export const SAVE_TABLE: readonly SaveRow[] = [
   { hot: 'down', durable: 'down', fallback: 'down', durableSave: 'refuse', hotOnlySave: 'refuse' },
 ];
 
-/** The route of a save, given the tiers' health as observed so far. */
-export function saveRoute(health: TierHealth, durableSave: boolean): SaveRoute {
-  const row = SAVE_TABLE.find(
+/** The row of `table` for the tiers' health as observed so far (every table has each combination once). */
+function rowOf<Row extends TierHealth>(table: readonly Row[], health: TierHealth): Row {
+  const row = table.find(
     (r) => r.hot === health.hot && r.durable === health.durable && r.fallback === health.fallback,
   );
   if (!row) throw new Error(`no failover row for ${JSON.stringify(health)}`);
+  return row;
+}
+
+/** The route of a save, given the tiers' health as observed so far. */
+export function saveRoute(health: TierHealth, durableSave: boolean): SaveRoute {
+  const row = rowOf(SAVE_TABLE, health);
   return durableSave ? row.durableSave : row.hotOnlySave;
 }
 
@@ -105,9 +111,5 @@ export const LOAD_TABLE: readonly LoadRow[] = [
 
 /** The route of a load of the head, given the tiers' health as observed so far. */
 export function loadRoute(health: TierHealth): LoadRoute {
-  const row = LOAD_TABLE.find(
-    (r) => r.hot === health.hot && r.durable === health.durable && r.fallback === health.fallback,
-  );
-  if (!row) throw new Error(`no failover row for ${JSON.stringify(health)}`);
-  return row.head;
+  return rowOf(LOAD_TABLE, health).head;
 }

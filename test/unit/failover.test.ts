@@ -24,6 +24,7 @@ import { createMemoryFallback } from '../../lib/tiers/fallback/memory.ts';
 import type { FallbackStore } from '../../lib/tiers/fallback/port.ts';
 import { createMemoryHotTier } from '../../lib/tiers/hot/memory.ts';
 import type { HotTier } from '../../lib/tiers/hot/port.ts';
+import { TEST_SETTINGS } from '../support/service-settings.ts';
 
 /** A tier that answers like a dead one (TierUnavailable on every call) while switched off. */
 function switchable<T extends object>(tier: T, name: TierName) {
@@ -97,12 +98,7 @@ function serviceOver() {
     hot: switches.hot.tier,
     durable: switches.durable.tier,
     fallback: switches.fallback.tier,
-    settings: {
-      limits: { maxStateBytes: 1 << 20, maxDepth: 64 },
-      compressAboveBytes: 8192,
-      ephemeralPaths: [],
-      idempotencyTtlSeconds: 600,
-    },
+    settings: TEST_SETTINGS,
     log: silentLogger,
     now: Date.now,
   });

@@ -14,16 +14,11 @@ import type { DurableTier, TenantDirectory } from '../../lib/tiers/durable/port.
 import { createMemoryFallback } from '../../lib/tiers/fallback/memory.ts';
 import { createMemoryHotTier } from '../../lib/tiers/hot/memory.ts';
 import type { HotTier } from '../../lib/tiers/hot/port.ts';
+import { TEST_SETTINGS } from '../support/service-settings.ts';
 
 let durable: DurableTier & TenantDirectory;
 let hot: HotTier;
 const caller: Caller = { tenant: { id: 't-cache', name: 'cache', plan: 'enterprise', createdAt: 0 } };
-const settings = {
-  limits: { maxStateBytes: 1 << 20, maxDepth: 64 },
-  compressAboveBytes: 8192,
-  ephemeralPaths: [],
-  idempotencyTtlSeconds: 600,
-};
 let runs = 0;
 
 beforeAll(async () => {
@@ -69,7 +64,7 @@ function service(hotTier: HotTier) {
     hot: hotTier,
     durable,
     fallback: createMemoryFallback(),
-    settings,
+    settings: TEST_SETTINGS,
     log: silentLogger,
     now: Date.now,
   });

@@ -14,6 +14,7 @@ import { createMemoryFallback } from '../../lib/tiers/fallback/memory.ts';
 import type { FallbackStore } from '../../lib/tiers/fallback/port.ts';
 import { createMemoryHotTier } from '../../lib/tiers/hot/memory.ts';
 import type { HotTier } from '../../lib/tiers/hot/port.ts';
+import { TEST_SETTINGS } from '../support/service-settings.ts';
 
 let durable: DurableTier & TenantDirectory;
 let hot: HotTier;
@@ -61,18 +62,12 @@ const state = (step: number) => ({ agentName: 'a', status: 'running' as const, s
 describe('an idempotent retry while its first attempt is not durable yet', () => {
   it('is not acknowledged from the hot receipt; once the first attempt is reverted it saves for real', async () => {
     const runId = `r-${Date.now()}`;
-    const settings = {
-      limits: { maxStateBytes: 1 << 20, maxDepth: 64 },
-      compressAboveBytes: 8192,
-      ephemeralPaths: [],
-      idempotencyTtlSeconds: 600,
-    };
     const fallback = createMemoryFallback();
     const plain = createPersistenceService({
       hot,
       durable,
       fallback,
-      settings,
+      settings: TEST_SETTINGS,
       log: silentLogger,
       now: Date.now,
     });
@@ -86,7 +81,7 @@ describe('an idempotent retry while its first attempt is not durable yet', () =>
       hot,
       durable: tier,
       fallback: refusingSpool(fallback),
-      settings,
+      settings: TEST_SETTINGS,
       log: silentLogger,
       now: Date.now,
     });

@@ -10,19 +10,14 @@
  *   transaction across several statements, which HTTP mode cannot hold. No port method needs one today;
  *   a future multi-statement operation (e.g. erasure by user) would go there.
  */
-import { neon, Pool } from '@neondatabase/serverless';
-import { drizzle as drizzleHttp } from 'drizzle-orm/neon-http';
+import { Pool } from '@neondatabase/serverless';
 import { drizzle as drizzleWs } from 'drizzle-orm/neon-serverless';
 import { migrate } from 'drizzle-orm/neon-serverless/migrator';
-import { PgDialect } from 'drizzle-orm/pg-core';
-import { createArchiveQueue } from './archive-queue.ts';
 import type { WithArchiveQueue, WithRunScan } from './archive-queue-port.ts';
-import { createGuard } from './guard.ts';
 import { MIGRATIONS_FOLDER } from './migrations.ts';
+import { createNeonHttpTier } from './neon-http.ts';
 import { configureNeon } from './neon-local.ts';
 import type { DurableTier, TenantDirectory } from './port.ts';
-import { createRunScan } from './run-scan.ts';
-import { createSqlStore } from './sql-store.ts';
 
 export interface NeonDurableOptions {
   /** `postgres://…` of the database. */
@@ -41,26 +36,10 @@ export function createNeonDurableTier(
   options: NeonDurableOptions,
 ): DurableTier & TenantDirectory & WithArchiveQueue & WithRunScan {
   configureNeon(options.localProxy);
-  const client = neon(options.connectionString);
-  const db = drizzleHttp({ client });
-  const dialect = new PgDialect();
-  const guard = createGuard(options.timeoutMs ?? 3000);
-  const store = createSqlStore(
-    {
-      db,
-      async repeatableRead(statement) {
-        const query = dialect.sqlToQuery(statement);
-        const [rows] = await client.transaction([client.query(query.sql, query.params)], {
-          isolationLevel: 'RepeatableRead',
-        });
-        return rows ?? [];
-      },
-      // Nothing to release: HTTP mode holds no connection.
-      close: async () => {},
-    },
-    guard,
-  );
-  return { ...store, archiveQueue: createArchiveQueue(db, guard), runScan: createRunScan(db, guard) };
+  return createNeonHttpTier({
+    connectionString: options.connectionString,
+    timeoutMs: options.timeoutMs ?? 3000,
+  });
 }
 
 export interface NeonMigrateOptions {

@@ -1,4 +1,5 @@
 /** The durable tier: checkpoints, the run index and tenants. Every adapter passes test/contracts/durable.contract.ts. */
+import type { RecordedCompletion } from '../../errors.ts';
 import type {
   CheckpointType,
   IdempotencyWrite,
@@ -73,14 +74,8 @@ export interface RunPage {
   readonly nextCursor: string | null;
 }
 
-export interface Completion {
-  readonly status: 'completed' | 'failed';
-  readonly completedAt: number;
-  readonly model: string | null;
-  readonly inputTokens: number;
-  readonly outputTokens: number;
-  readonly costUsd: number;
-}
+/** The final outcome of a run, as `complete` records it (the shape lives beside the errors that carry it). */
+export type Completion = RecordedCompletion;
 
 /** What `complete` found: the outcome recorded (the first one, for a run completed before), and whether it is this call's. */
 export interface CompletionOutcome {
