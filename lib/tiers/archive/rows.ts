@@ -1,6 +1,6 @@
 /** Port records ↔ ClickHouse rows (JSONEachRow), and the read-side column lists that produce them. */
 import type { CheckpointSummary } from '../durable/port.ts';
-import type { CheckpointType, StoredVersion } from '../types.ts';
+import type { CheckpointType, PayloadFormat, StoredVersion } from '../types.ts';
 import type { ArchivedRun } from './port.ts';
 
 /**
@@ -70,10 +70,12 @@ export interface CheckpointRow {
   readonly version: number;
   readonly hash: string;
   readonly checkpoint: CheckpointType;
+  /** Whether `payload` is the whole state or the patch from the version before (lib/tiers/chain.ts). */
+  readonly format: PayloadFormat;
   readonly size_bytes: number;
   readonly saved_at: string;
   readonly retain_until: string;
-  /** Canonical JSON, decoded from whatever encoding the checkpoint arrived in. */
+  /** Canonical JSON (of the state, or of the patch), decoded from whatever encoding the checkpoint arrived in. */
   readonly payload: string;
 }
 
@@ -129,13 +131,13 @@ export function archivedRunOf(r: RunResult): ArchivedRun {
 
 export const SUMMARY_COLUMNS =
   'version, hash, checkpoint, size_bytes, toUnixTimestamp64Milli(saved_at) AS saved_ms';
-export const VERSION_COLUMNS = `${SUMMARY_COLUMNS}, payload`;
+export const VERSION_COLUMNS = `${SUMMARY_COLUMNS}, format, payload`;
 
 export type SummaryResult = Record<
   'version' | 'hash' | 'checkpoint' | 'size_bytes' | 'saved_ms',
   string | number
 >;
-export type VersionResult = SummaryResult & { readonly payload: string };
+export type VersionResult = SummaryResult & { readonly format: string; readonly payload: string };
 
 export function summaryOf(r: SummaryResult): CheckpointSummary {
   return {
@@ -149,5 +151,10 @@ export function summaryOf(r: SummaryResult): CheckpointSummary {
 
 /** The archive keeps canonical JSON and hands it back as such: `decodePayload` of it is the identity. */
 export function storedVersionOf(r: VersionResult): StoredVersion {
-  return { ...summaryOf(r), encoding: 'json', payload: r.payload };
+  return {
+    ...summaryOf(r),
+    encoding: 'json',
+    payload: r.payload,
+    ...(r.format === 'patch' && { format: 'patch' as const }),
+  };
 }

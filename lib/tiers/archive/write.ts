@@ -50,6 +50,7 @@ export async function writeBatch(
         version: c.version,
         hash: c.hash,
         checkpoint: c.checkpoint,
+        format: c.format ?? 'state',
         size_bytes: c.sizeBytes,
         saved_at: chTime(c.savedAt),
         retain_until: chTime(retainUntil.get(runKeyOf(c)) ?? 0),

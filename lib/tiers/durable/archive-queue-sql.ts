@@ -129,8 +129,15 @@ export function deleteLiveStatement(savedBefore: number, limit: number): SQL {
       SELECT c.tenant_id, c.run_id, c.version
       FROM checkpoints c JOIN runs r ON r.tenant_id = c.tenant_id AND r.run_id = c.run_id
       WHERE r.completed_at IS NULL AND r.archive_batch_id IS NULL AND c.saved_at < ${at(savedBefore)}
-        AND EXISTS (SELECT FROM checkpoints n
-                    WHERE n.tenant_id = c.tenant_id AND n.run_id = c.run_id AND n.version > c.version)
+        -- Only what no kept version is rebuilt from (lib/tiers/chain.ts): a checkpoint below a whole state s, with
+        -- nothing between them that stays. Versions from s on rebuild from s or a later whole state.
+        AND EXISTS (SELECT FROM checkpoints s
+                    WHERE s.tenant_id = c.tenant_id AND s.run_id = c.run_id AND s.version > c.version
+                      AND s.format = 'state'
+                      AND NOT EXISTS (SELECT FROM checkpoints w
+                                      WHERE w.tenant_id = c.tenant_id AND w.run_id = c.run_id
+                                        AND w.version > c.version AND w.version < s.version
+                                        AND w.saved_at >= ${at(savedBefore)}))
       LIMIT ${limit}
     ), live AS MATERIALIZED (
       SELECT r.tenant_id, r.run_id FROM runs r
