@@ -14,6 +14,7 @@ import { type ChdbFetch, createChdbFetch } from '../../infra/chdb-http/index.ts'
 import { TierUnavailable } from '../../lib/errors.ts';
 import { createClickHouseArchiveTier } from '../../lib/tiers/archive/clickhouse.ts';
 import { CLICKHOUSE_MIGRATIONS_FOLDER, migrateClickHouseArchive } from '../../lib/tiers/archive/migrate.ts';
+import { CHECKPOINT_INSERT, columnNames, RUN_INSERT } from '../../lib/tiers/archive/rows.ts';
 import { archiveContract, batchOf, checkpoint, id, run, T0 } from '../contracts/archive.contract.ts';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'strata-archive-'));
@@ -124,6 +125,18 @@ describe('archive migrations', () => {
        WHERE database = 'strata' AND table = 'archived_checkpoints' AND name = 'payload'`,
     );
     expect(payload?.compression_codec).toBe('CODEC(ZSTD(3))');
+  });
+
+  it('have exactly the columns the archiver writes (a column added to a table must be added to rows.ts)', async () => {
+    for (const [table, columns] of [
+      ['archived_checkpoints', columnNames(CHECKPOINT_INSERT)],
+      ['archived_runs', columnNames(RUN_INSERT)],
+    ] as const) {
+      const found = await rows<{ name: string }>(
+        `SELECT name FROM system.columns WHERE database = 'strata' AND table = '${table}' ORDER BY position`,
+      );
+      expect(found.map((c) => c.name).sort(), table).toEqual([...columns].sort());
+    }
   });
 });
 
