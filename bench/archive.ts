@@ -15,8 +15,19 @@ import { archiveCompleted } from '../lib/lifecycle/archive-completed.ts';
 import { silentLogger } from '../lib/observability/logger.ts';
 import { createClickHouseArchiveTier, migrateClickHouseArchive } from '../lib/tiers/archive/clickhouse.ts';
 import { startRealEngines } from '../test/support/real-engines.ts';
+import { profiled } from './cpu-profile.ts';
 
 const CHECKPOINTS_PER_RUN = 3;
+
+/** BENCH_ARCHIVE_REPEATS: batches archived per size (fresh runs each time), medians reported. @default 3 */
+const REPEATS = Math.max(1, Number(process.env.BENCH_ARCHIVE_REPEATS ?? 3));
+
+interface Sample {
+  readonly archiverMs: number;
+  readonly rawMs: number;
+  readonly sameMs: number;
+  readonly phases: ReadonlyMap<string, number>;
+}
 
 export async function benchArchive(sizes: readonly number[] = [1_000, 10_000]): Promise<void> {
   // The Neon proxy in a child process, as the remote service it stands for: its JSON work is not the archiver's.
@@ -33,46 +44,96 @@ export async function benchArchive(sizes: readonly number[] = [1_000, 10_000]): 
       query:
         'CREATE TABLE raw_baseline (tenant_id String, run_id String, version UInt64, payload String) ENGINE = MergeTree ORDER BY (tenant_id, run_id, version)',
     });
+    // The same tables as the archive's (columns, codecs, sorting, TTL), without its views and tokens.
+    await raw.command({ query: 'CREATE TABLE raw_same_checkpoints AS archived_checkpoints' });
+    await raw.command({ query: 'CREATE TABLE raw_same_runs AS archived_runs' });
     console.log(
       `\nArchive (chDB ${'26.x'} in process through @clickhouse/client-web; Postgres through the Neon proxy in a child process)`,
     );
     console.log(
-      `${'batch'.padEnd(12)}${'archiver'.padStart(12)}${'rows/s'.padStart(12)}   ${'raw insert'.padStart(12)}${'rows/s'.padStart(12)}   ratio`,
+      '  raw insert: client-web JSONEachRow of (tenant_id, run_id, version, payload) of the checkpoints into a plain table;\n' +
+        '  raw, same rows: client-web JSONCompactEachRow of every column the archiver writes, checkpoints then runs, into\n' +
+        `  copies of its tables (no view, no token). Median of ${REPEATS} batches per size, each of fresh runs; ratios of medians.`,
+    );
+    console.log(
+      `${'batch'.padEnd(12)}${'archiver'.padStart(12)}${'rows/s'.padStart(12)}   ${'raw insert'.padStart(12)}${'ratio'.padStart(8)}   ${'raw, same rows'.padStart(15)}${'ratio'.padStart(8)}`,
     );
     for (const size of sizes) {
-      const tenantId = `bench-${randomUUID()}`;
-      await engines.durable.createTenant({ id: tenantId, name: 'bench', plan: 'mid' });
-      await seedCompletedRuns(sql, tenantId, size);
-      const phases = new Map<string, number>();
-      const deps = {
-        hot: engines.hot,
-        durable: engines.durable,
-        queue: timed(engines.durable.archiveQueue, phases),
-        runScan: engines.durable.runScan,
-        archive: timed(archive, phases),
-        log: silentLogger,
-        now: Date.now,
-        newBatchId: () => `b-${randomUUID()}`,
-      };
-      const started = performance.now();
-      const report = await archiveCompleted(deps, {
-        batchSize: size,
-        leaseMs: 600_000,
-        maxBatches: 1,
-        hotRetentionMs: 86_400_000,
-        durableRetentionMs: 30 * 86_400_000,
-      });
-      const archiverMs = performance.now() - started;
-      if (report.runs !== size) throw new Error(`archived ${report.runs} runs, expected ${size}`);
+      const samples: Sample[] = [];
+      for (let repeat = 0; repeat < REPEATS; repeat++) {
+        const tenantId = `bench-${randomUUID()}`;
+        await engines.durable.createTenant({ id: tenantId, name: 'bench', plan: 'mid' });
+        await seedCompletedRuns(sql, tenantId, size);
+        const rawRows =
+          await sql`SELECT tenant_id, run_id, version, payload FROM checkpoints WHERE tenant_id = ${tenantId}`;
+        const same = await sameRows(sql, tenantId);
+        const phases = new Map<string, number>();
+        const deps = {
+          hot: engines.hot,
+          durable: engines.durable,
+          queue: timed(engines.durable.archiveQueue, phases),
+          runScan: engines.durable.runScan,
+          archive: timed(archive, phases),
+          log: silentLogger,
+          now: Date.now,
+          newBatchId: () => `b-${randomUUID()}`,
+        };
+        const runArchiver = async () => {
+          const started = performance.now();
+          const report = await profiled(`archiver-${size}-${repeat}`, () =>
+            archiveCompleted(deps, {
+              batchSize: size,
+              leaseMs: 600_000,
+              maxBatches: 1,
+              hotRetentionMs: 86_400_000,
+              durableRetentionMs: 30 * 86_400_000,
+            }),
+          );
+          if (report.runs !== size) throw new Error(`archived ${report.runs} runs, expected ${size}`);
+          return performance.now() - started;
+        };
+        const runRaw = async () => {
+          const started = performance.now();
+          await profiled(`raw-insert-${size}-${repeat}`, () =>
+            raw.insert({ table: 'raw_baseline', values: rawRows, format: 'JSONEachRow' }),
+          );
+          return performance.now() - started;
+        };
+        const runSame = async () => {
+          const started = performance.now();
+          await raw.insert({
+            table: 'raw_same_checkpoints',
+            columns: same.checkpointColumns,
+            values: same.checkpoints,
+            format: 'JSONCompactEachRow',
+          });
+          await raw.insert({
+            table: 'raw_same_runs',
+            columns: same.runColumns,
+            values: same.runs,
+            format: 'JSONCompactEachRow',
+          });
+          return performance.now() - started;
+        };
+        // Alternate who goes first, so neither always runs on a machine warmed (or tired) by the other.
+        let archiverMs: number;
+        let rawMs: number;
+        let sameMs: number;
+        if (repeat % 2 === 0) {
+          archiverMs = await runArchiver();
+          rawMs = await runRaw();
+          sameMs = await runSame();
+        } else {
+          sameMs = await runSame();
+          rawMs = await runRaw();
+          archiverMs = await runArchiver();
+        }
+        samples.push({ archiverMs, rawMs, sameMs, phases });
+      }
       const rows = size * (1 + CHECKPOINTS_PER_RUN);
-
-      const rawRows =
-        await sql`SELECT tenant_id, run_id, version, payload FROM checkpoints WHERE tenant_id = ${tenantId}`;
-      const rawStarted = performance.now();
-      await raw.insert({ table: 'raw_baseline', values: rawRows, format: 'JSONEachRow' });
-      const rawMs = performance.now() - rawStarted;
-      const rawRate = rawRows.length / (rawMs / 1000);
-      const breakdown = [...phases].map(([name, ms]) => `${name} ${ms.toFixed(0)} ms`).join(', ');
+      const archiverMs = median(samples.map((s) => s.archiverMs));
+      const rawMs = median(samples.map((s) => s.rawMs));
+      const sameMs = median(samples.map((s) => s.sameMs));
       console.log(
         `${`${size} runs`.padEnd(12)}${`${archiverMs.toFixed(0)} ms`.padStart(12)}${Math.round(
           rows / (archiverMs / 1000),
@@ -80,9 +141,15 @@ export async function benchArchive(sizes: readonly number[] = [1_000, 10_000]): 
           .toString()
           .padStart(
             12,
-          )}   ${`${rawMs.toFixed(0)} ms`.padStart(12)}${Math.round(rawRate).toString().padStart(12)}   ${(archiverMs / rawMs).toFixed(2)}x`,
+          )}   ${`${rawMs.toFixed(0)} ms`.padStart(12)}${`${(archiverMs / rawMs).toFixed(2)}x`.padStart(8)}   ` +
+          `${`${sameMs.toFixed(0)} ms`.padStart(15)}${`${(archiverMs / sameMs).toFixed(2)}x`.padStart(8)}`,
       );
-      console.log(`  ${breakdown}`);
+      for (const s of samples) {
+        const breakdown = [...s.phases].map(([name, ms]) => `${name} ${ms.toFixed(0)}`).join(', ');
+        console.log(
+          `  archiver ${s.archiverMs.toFixed(0)} ms (${breakdown}); raw ${s.rawMs.toFixed(0)} ms; same rows ${s.sameMs.toFixed(0)} ms`,
+        );
+      }
     }
     const [codec] = await (
       await raw.query({
@@ -113,6 +180,45 @@ export async function benchArchive(sizes: readonly number[] = [1_000, 10_000]): 
     await rm(dataDir, { recursive: true, force: true });
   }
 }
+
+const median = (values: readonly number[]) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+};
+
+/**
+ * The rows the archiver writes for this tenant, every column, as arrays (built before the clock starts): what a
+ * bare client-web insert of the same data costs, without the archive's reads, validation and bookkeeping.
+ */
+async function sameRows(sql: NeonQueryFunction<false, false>, tenantId: string) {
+  const time = (column: string) => `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.MS')`;
+  const checkpoints = await sql.query(
+    `SELECT tenant_id, run_id, 'same', version, hash, checkpoint, size_bytes, ${time('saved_at')}, ${time('saved_at')}, payload
+     FROM checkpoints WHERE tenant_id = $1`,
+    [tenantId],
+    { arrayMode: true },
+  );
+  const runs = await sql.query(
+    `SELECT tenant_id, run_id, 'same', agent_name, parent_run_id, thread_id, user_id, status, model, input_tokens,
+            output_tokens, cost_usd::text, ${time('created_at')}, ${time('completed_at')}, ${time('completed_at')},
+            durable_version, '', ${time('completed_at')}
+     FROM runs WHERE tenant_id = $1`,
+    [tenantId],
+    { arrayMode: true },
+  );
+  return {
+    checkpointColumns: CHECKPOINT_COLUMNS,
+    checkpoints: checkpoints as unknown as unknown[][],
+    runColumns: RUN_COLUMNS,
+    runs: runs as unknown as unknown[][],
+  };
+}
+
+// biome-ignore format: column lists read better packed
+const CHECKPOINT_COLUMNS: [string, ...string[]] = ['tenant_id', 'run_id', 'batch_id', 'version', 'hash', 'checkpoint', 'size_bytes', 'saved_at', 'retain_until', 'payload'];
+// biome-ignore format: column lists read better packed
+const RUN_COLUMNS: [string, ...string[]] = ['tenant_id', 'run_id', 'batch_id', 'agent_name', 'parent_run_id', 'thread_id', 'user_id', 'status', 'model', 'input_tokens', 'output_tokens', 'cost_usd', 'created_at', 'completed_at', 'archived_at', 'head_version', 'head_hash', 'retain_until'];
 
 const mb = (bytes: number | string) => `${(Number(bytes) / 2 ** 20).toFixed(1)} MiB`;
 

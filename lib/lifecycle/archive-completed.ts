@@ -64,9 +64,12 @@ export async function archiveCompleted(deps: LifecycleDeps, options: ArchiveOpti
 }
 
 async function archiveBatch(deps: LifecycleDeps, claimed: ClaimedBatch) {
-  const stored = await deps.queue.batchCheckpoints(claimed.batchId);
+  // Two independent reads of the durable store: the plans need only the claimed runs.
+  const [stored, plans] = await Promise.all([
+    deps.queue.batchCheckpoints(claimed.batchId),
+    plansOf(deps, claimed.runs),
+  ]);
   const heads = new Map(stored.map((c) => [`${c.tenantId}\u0000${c.runId}\u0000${c.version}`, c.hash]));
-  const plans = await plansOf(deps, claimed.runs);
   const runs: ArchivedRun[] = claimed.runs.map((run) => toArchivedRun(run, heads, plans, deps.now()));
   const checkpoints: ArchivedCheckpoint[] = stored;
   const written = await deps.archive.writeBatch({ batchId: claimed.batchId, runs, checkpoints });

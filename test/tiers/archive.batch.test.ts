@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { InvalidRequest } from '../../lib/errors.ts';
 import { chunk, dedupToken, prepareBatch } from '../../lib/tiers/archive/batch.ts';
 import { readMigrations, splitStatements } from '../../lib/tiers/archive/migrate.ts';
+import { chTime } from '../../lib/tiers/archive/rows.ts';
 import { batchOf, checkpoint, run } from '../contracts/archive.contract.ts';
 
 describe('archive batch preparation', () => {
@@ -77,6 +78,17 @@ describe('archive batch preparation', () => {
   });
 });
 
+describe('archive times', () => {
+  it('chTime writes what toISOString would, without its T and Z, from 1970 to past 2106', () => {
+    const iso = (ms: number) => new Date(ms).toISOString().replace('T', ' ').replace('Z', '');
+    // biome-ignore format: a list of edge values
+    const edges = [0, 1, 9, 10, 99, 100, 999, 1000, 59_999, 3_599_999, 86_399_999, 86_400_000, 951_782_400_000,
+      4_294_967_295_000, 253_402_300_799_999, 253_402_300_800_000, -1, -86_400_001, 1.5];
+    const random = Array.from({ length: 20_000 }, () => Math.floor(Math.random() * 4_294_967_295_000));
+    for (const ms of [...edges, ...random]) expect(chTime(ms)).toBe(iso(ms));
+  });
+});
+
 describe('archive chunks', () => {
   it('cut by rows and by bytes; an item larger than the byte limit travels alone', () => {
     const limits = { rows: 3, bytes: 10 };
@@ -104,10 +116,13 @@ describe('archive migration files', () => {
 
   it('are numbered, ordered and one statement per piece', async () => {
     const migrations = await readMigrations();
-    expect(migrations.map((m) => m.version)).toEqual([1, 2, 3]);
+    expect(migrations.map((m) => m.version)).toEqual([1, 2, 3, 4]);
     for (const m of migrations) {
+      // Every statement can be run again: an interrupted migration is applied again from its start.
       for (const statement of m.statements)
-        expect(statement).toMatch(/^(--[^\n]*\n)*CREATE (TABLE|MATERIALIZED VIEW) IF NOT EXISTS /);
+        expect(statement).toMatch(
+          /^(--[^\n]*\n)*(CREATE (TABLE|MATERIALIZED VIEW) IF NOT EXISTS |ALTER TABLE \w+ ADD COLUMN IF NOT EXISTS )/,
+        );
     }
   });
 });

@@ -14,6 +14,7 @@ import { type ChdbFetch, createChdbFetch } from '../../infra/chdb-http/index.ts'
 import { TierUnavailable } from '../../lib/errors.ts';
 import { createClickHouseArchiveTier } from '../../lib/tiers/archive/clickhouse.ts';
 import { CLICKHOUSE_MIGRATIONS_FOLDER, migrateClickHouseArchive } from '../../lib/tiers/archive/migrate.ts';
+import { CHECKPOINT_INSERT, columnNames, RUN_INSERT } from '../../lib/tiers/archive/rows.ts';
 import { archiveContract, batchOf, checkpoint, id, run, T0 } from '../contracts/archive.contract.ts';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'strata-archive-'));
@@ -52,6 +53,7 @@ beforeAll(async () => {
     '0001_archive_tables',
     '0002_cost_views',
     '0003_deletion_ledger',
+    '0004_delta_chains',
   ]);
   inspect = createClient({ url, fetch: chdb, database: 'strata' });
 });
@@ -77,6 +79,7 @@ describe('archive migrations', () => {
       { version: 1, name: 'archive_tables' },
       { version: 2, name: 'cost_views' },
       { version: 3, name: 'deletion_ledger' },
+      { version: 4, name: 'delta_chains' },
     ]);
   });
 
@@ -85,7 +88,7 @@ describe('archive migrations', () => {
     try {
       cpSync(CLICKHOUSE_MIGRATIONS_FOLDER, folder, { recursive: true });
       const options = { url, fetch: chdb, database: 'strata_edited', migrationsFolder: folder };
-      expect(await migrateClickHouseArchive(options)).toHaveLength(3);
+      expect(await migrateClickHouseArchive(options)).toHaveLength(4);
       writeFileSync(join(folder, '0002_cost_views.sql'), '-- edited\nSELECT 1\n');
       await expect(migrateClickHouseArchive(options)).rejects.toThrow(/0002_cost_views was changed/);
     } finally {
@@ -122,6 +125,18 @@ describe('archive migrations', () => {
        WHERE database = 'strata' AND table = 'archived_checkpoints' AND name = 'payload'`,
     );
     expect(payload?.compression_codec).toBe('CODEC(ZSTD(3))');
+  });
+
+  it('have exactly the columns the archiver writes (a column added to a table must be added to rows.ts)', async () => {
+    for (const [table, columns] of [
+      ['archived_checkpoints', columnNames(CHECKPOINT_INSERT)],
+      ['archived_runs', columnNames(RUN_INSERT)],
+    ] as const) {
+      const found = await rows<{ name: string }>(
+        `SELECT name FROM system.columns WHERE database = 'strata' AND table = '${table}' ORDER BY position`,
+      );
+      expect(found.map((c) => c.name).sort(), table).toEqual([...columns].sort());
+    }
   });
 });
 

@@ -11,7 +11,7 @@ import type { ClickHouseClient, ClickHouseSettings } from '@clickhouse/client-we
 import { chunk, dedupToken, type PreparedBatch, prepareBatch, runKeyOf } from './batch.ts';
 import { selectRows } from './connection.ts';
 import type { ArchiveBatch, ArchiveWriteResult } from './port.ts';
-import { type CheckpointRow, chTime, runRow } from './rows.ts';
+import { CHECKPOINT_INSERT, columnNames, RUN_INSERT, rowOf } from './rows.ts';
 
 /** Per-insert settings; nothing is left to server or profile defaults that could differ in production. */
 export function dedupSettings(token: string): ClickHouseSettings {
@@ -34,60 +34,60 @@ export async function writeBatch(
   const skipped = await archivedElsewhere(client, prepared, signal);
   const keep = (r: { readonly tenantId: string; readonly runId: string }) => !skipped.has(runKeyOf(r));
   // A checkpoint lives as long as its run.
-  const retainUntil = new Map(prepared.runs.map((r) => [runKeyOf(r), r.retainUntil]));
+  const retainUntilOf = new Map(prepared.runs.map((r) => [runKeyOf(r), r.retainUntil]));
 
   // Chunks are cut from the whole batch and only THEN filtered: a run skipped on a retry (archived by
   // another batch meanwhile) cannot shift rows into other chunks and change their tokens.
   const cpChunks = chunk(prepared.checkpoints, (c) => Buffer.byteLength(c.canonical) + 256);
   let checkpoints = 0;
   for (const [index, part] of cpChunks.entries()) {
-    const rows: CheckpointRow[] = part
-      .filter((c) => keep(c.checkpoint))
-      .map(({ checkpoint: c, canonical }) => ({
-        tenant_id: c.tenantId,
-        run_id: c.runId,
-        batch_id: prepared.batchId,
-        version: c.version,
-        hash: c.hash,
-        checkpoint: c.checkpoint,
-        size_bytes: c.sizeBytes,
-        saved_at: chTime(c.savedAt),
-        retain_until: chTime(retainUntil.get(runKeyOf(c)) ?? 0),
-        payload: canonical,
-      }));
-    await insert(
-      client,
-      'archived_checkpoints',
-      rows,
-      dedupToken(prepared, 'archived_checkpoints', index),
+    const rows: unknown[][] = [];
+    for (const { checkpoint, canonical } of part) {
+      if (!keep(checkpoint)) continue;
+      const retainUntil = retainUntilOf.get(runKeyOf(checkpoint)) ?? 0;
+      rows.push(rowOf(CHECKPOINT_INSERT, { checkpoint, canonical, batchId: prepared.batchId, retainUntil }));
+    }
+    await insert(client, 'archived_checkpoints', CHECKPOINT_COLUMNS, rows, {
+      token: dedupToken(prepared, 'archived_checkpoints', index),
       signal,
-    );
+    });
     checkpoints += rows.length;
   }
 
   let runs = 0;
   for (const [index, part] of chunk(prepared.runs, () => 512).entries()) {
-    const rows = part.filter(keep).map((r) => runRow(r, prepared.batchId));
-    await insert(client, 'archived_runs', rows, dedupToken(prepared, 'archived_runs', index), signal);
+    const rows = part.filter(keep).map((run) => rowOf(RUN_INSERT, { run, batchId: prepared.batchId }));
+    await insert(client, 'archived_runs', RUN_COLUMNS, rows, {
+      token: dedupToken(prepared, 'archived_runs', index),
+      signal,
+    });
     runs += rows.length;
   }
   return { runs, checkpoints, alreadyArchived: skipped.size };
 }
 
+const CHECKPOINT_COLUMNS = columnNames(CHECKPOINT_INSERT);
+const RUN_COLUMNS = columnNames(RUN_INSERT);
+
+/**
+ * JSONCompactEachRow: each row an array in the order of `columns`, which the INSERT names. No key is repeated in
+ * every row (JSONEachRow's cost), and the server maps values by position to the listed columns.
+ */
 async function insert(
   client: ClickHouseClient,
   table: string,
-  values: readonly object[],
-  token: string,
-  signal: AbortSignal,
+  columns: readonly string[],
+  values: readonly unknown[][],
+  at: { readonly token: string; readonly signal: AbortSignal },
 ): Promise<void> {
   if (values.length === 0) return;
   await client.insert({
     table,
-    values: values as object[],
-    format: 'JSONEachRow',
-    clickhouse_settings: dedupSettings(token),
-    abort_signal: signal,
+    columns: columns as [string, ...string[]],
+    values: values as unknown[][],
+    format: 'JSONCompactEachRow',
+    clickhouse_settings: dedupSettings(at.token),
+    abort_signal: at.signal,
   });
 }
 

@@ -3,11 +3,18 @@
  * statement, so it works over Neon HTTP (no session, no interactive transaction) and is atomic on its own.
  * The statements, and why they are safe under concurrency, are in archive-queue-sql.ts.
  */
-import { and, asc, eq, isNotNull, isNull, lt, lte, type SQL, sql } from 'drizzle-orm';
+import { and, asc, isNotNull, isNull, lt, type SQL, sql } from 'drizzle-orm';
 import type { RunKey, RunStatus } from '../types.ts';
-import type { ArchivableRun, ArchiveQueue, ClaimedBatch } from './archive-queue-port.ts';
+import type {
+  ArchivableRun,
+  ArchivedCheckpointRow,
+  ArchiveQueue,
+  ClaimedBatch,
+} from './archive-queue-port.ts';
 import {
+  ARCHIVED_CHECKPOINT_COLUMNS,
   abandonStatement,
+  batchCheckpointsStatement,
   claimStatement,
   deleteArchivedStatement,
   deleteLiveStatement,
@@ -17,8 +24,7 @@ import {
 } from './archive-queue-sql.ts';
 import type { Guard } from './guard.ts';
 import { clampLimit, num, numOrNull, rowsOf, text, textOrNull } from './raw-rows.ts';
-import { toStoredVersion } from './rows.ts';
-import { archiveBatches, checkpoints, runs } from './schema.ts';
+import { runs } from './schema.ts';
 import type { DurableDb } from './sql-store.ts';
 
 /** Upper bound of every `limit`: a batch must fit one archive write, a retention step one statement. */
@@ -49,31 +55,9 @@ export function createArchiveQueue(db: DurableDb, guard: Guard): ArchiveQueue {
       }),
 
     batchCheckpoints: (batchId) =>
-      guard('batchCheckpoints', async () => {
-        const found = await db
-          .select({ c: checkpoints })
-          .from(archiveBatches)
-          .innerJoin(runs, eq(runs.archiveBatchId, archiveBatches.batchId))
-          .innerJoin(
-            checkpoints,
-            and(eq(checkpoints.tenantId, runs.tenantId), eq(checkpoints.runId, runs.runId)),
-          )
-          .where(
-            and(
-              eq(archiveBatches.batchId, batchId),
-              // The batch's bounds: see claimStatement for why these two freeze its composition.
-              lte(checkpoints.version, runs.archiveHeadVersion),
-              lt(checkpoints.commitSeq, archiveBatches.commitSeqLimit),
-            ),
-          )
-          // Byte order, not the database's locale: the same on every server, as the archive sorts.
-          .orderBy(
-            sql`${checkpoints.tenantId} COLLATE "C"`,
-            sql`${checkpoints.runId} COLLATE "C"`,
-            asc(checkpoints.version),
-          );
-        return found.map(({ c }) => ({ tenantId: c.tenantId, runId: c.runId, ...toStoredVersion(c) }));
-      }),
+      guard('batchCheckpoints', async () =>
+        (await rows(batchCheckpointsStatement(batchId))).map(toArchivedCheckpointRow),
+      ),
 
     markArchived: (batchId, at) =>
       guard('markArchived', async () => num((await rows(markArchivedStatement(batchId, at)))[0]?.marked)),
@@ -165,6 +149,20 @@ function toArchivableRun(row: Record<string, unknown>): ArchivableRun {
     costUsd: num(row.cost_usd),
     archiveHeadVersion: num(row.archive_head_version),
   };
+}
+
+const CHECKPOINT_FIELDS = Object.entries(ARCHIVED_CHECKPOINT_COLUMNS).map(([field, column]) => ({
+  field,
+  read: column.type === 'number' ? num : text,
+}));
+
+/** A row of batchCheckpointsStatement: its columns are named after the port's fields already. */
+function toArchivedCheckpointRow(row: Record<string, unknown>): ArchivedCheckpointRow {
+  const out: Record<string, unknown> = {};
+  for (const { field, read } of CHECKPOINT_FIELDS) out[field] = read(row[field]);
+  // The port's whole state has no `format` (as toStoredVersion reads it): only a patch says what it is.
+  if (out.format !== 'patch') delete out.format;
+  return out as unknown as ArchivedCheckpointRow;
 }
 
 const clamp = (limit: number) => clampLimit(limit, MAX_LIMIT);
