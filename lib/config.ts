@@ -40,6 +40,10 @@ const EnvSchema = v.object({
   STRATA_MAX_DEPTH: v.optional(int(4, 1000), '64'),
   /** States larger than this are stored gzip-compressed. @default 8192 */
   STRATA_COMPRESS_ABOVE_BYTES: v.optional(int(0, 64 * 1024 * 1024), '8192'),
+  /** Most patches stored after a whole state before the next version is stored whole (lib/service/deltas.ts). @default 64 */
+  STRATA_SNAPSHOT_MAX_LINKS: v.optional(int(1, 10_000), '64'),
+  /** Most patch bytes after a whole state, in percent of the state's size, before the next is stored whole. @default 100 */
+  STRATA_SNAPSHOT_CHAIN_PERCENT: v.optional(int(1, 100_000), '100'),
   /** Comma-separated JSON Pointers never persisted, e.g. "/data/scratch,/data/cache". @default "" */
   STRATA_EPHEMERAL_PATHS: v.optional(v.string(), ''),
   /** How long an idempotency receipt is kept. @default 86400 */
@@ -163,6 +167,8 @@ export interface Config {
     readonly issuers: readonly string[];
   };
   readonly compressAboveBytes: number;
+  /** When a delta chain is cut by a whole state (lib/service/deltas.ts). */
+  readonly snapshots: { readonly maxLinks: number; readonly maxChainRatio: number };
   readonly ephemeralPaths: readonly string[];
   readonly idempotencyTtlSeconds: number;
   readonly logLevel: string;
@@ -214,6 +220,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     fallback: fallbackConfig(e),
     scheduler: schedulerConfig(e),
     compressAboveBytes: e.STRATA_COMPRESS_ABOVE_BYTES,
+    snapshots: {
+      maxLinks: e.STRATA_SNAPSHOT_MAX_LINKS,
+      maxChainRatio: e.STRATA_SNAPSHOT_CHAIN_PERCENT / 100,
+    },
     ephemeralPaths: list(e.STRATA_EPHEMERAL_PATHS),
     idempotencyTtlSeconds: e.STRATA_IDEMPOTENCY_TTL_SECONDS,
     logLevel: e.STRATA_LOG_LEVEL,

@@ -26,6 +26,7 @@ export function stateApiDeps(
     settings: {
       limits: { maxStateBytes: config.limits.maxStateBytes, maxDepth: config.limits.maxDepth },
       compressAboveBytes: config.compressAboveBytes,
+      snapshots: config.snapshots,
       ephemeralPaths: config.ephemeralPaths,
       idempotencyTtlSeconds: config.idempotencyTtlSeconds,
     },

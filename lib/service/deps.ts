@@ -7,6 +7,7 @@ import type { ArchiveTier } from '../tiers/archive/port.ts';
 import type { DurableTier, Tenant } from '../tiers/durable/port.ts';
 import type { FallbackStore } from '../tiers/fallback/port.ts';
 import type { HotTier } from '../tiers/hot/port.ts';
+import type { SnapshotPolicy } from './deltas.ts';
 import type { InstanceState } from './instance-state.ts';
 
 export interface ServiceSettings {
@@ -14,6 +15,8 @@ export interface ServiceSettings {
   readonly compressAboveBytes: number;
   readonly ephemeralPaths: readonly string[];
   readonly idempotencyTtlSeconds: number;
+  /** When a delta chain is cut by a whole state. @default DEFAULT_SNAPSHOT_POLICY (deltas.ts) */
+  readonly snapshots?: SnapshotPolicy;
 }
 
 export interface ServiceDeps {

@@ -12,7 +12,7 @@
  *   on that version needs no read of its base. Never trusted on its own: the hot tier's compare-and-set checks
  *   the base's hash in the same Lua call (save.ts), and a save that cannot go through it reads the base again.
  */
-import type { RunKey } from '../tiers/types.ts';
+import type { ChainPosition, RunKey } from '../tiers/types.ts';
 
 /** Bounded: the oldest entries are forgotten first. */
 const MAX_HOT_BEHIND = 100_000;
@@ -25,6 +25,8 @@ export interface CachedHead {
   readonly hash: string;
   /** Canonical JSON of the state (sha256 of it is `hash`). */
   readonly json: string;
+  /** Where the version sits in its delta chain, for the snapshot policy of the next save. */
+  readonly chain: ChainPosition;
 }
 
 const runName = (key: RunKey) => `${key.tenantId}\u0000${key.runId}`;

@@ -1,5 +1,6 @@
 /** Loading the latest state of a run, or one of its versions, through the failover chain. */
 import { NotFound } from '../errors.ts';
+import { WHOLE_STATE } from '../tiers/chain.ts';
 import type { RunKey } from '../tiers/types.ts';
 import type { Caller, ServiceDeps } from './deps.ts';
 import { readHead, readVersion, type ServedBy } from './read-path.ts';
@@ -37,7 +38,12 @@ export async function loadState(
   const stateJson = stateJsonOf(record);
   // The head an agent resumes from is the base of its next patch: this instance then needs no read of it.
   if (input.version === undefined)
-    deps.instance.rememberHead(key, { version: record.version, hash: record.hash, json: stateJson });
+    deps.instance.rememberHead(key, {
+      version: record.version,
+      hash: record.hash,
+      json: stateJson,
+      chain: record.chain ?? WHOLE_STATE,
+    });
   return {
     runId: input.runId,
     version: record.version,

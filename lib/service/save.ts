@@ -18,12 +18,14 @@ import {
 import { canonicalJson, sha256Hex } from '../model/canonical.ts';
 import type { DeepAgentState, StatePersistenceRequest } from '../model/state.ts';
 import { mustBeDurable, PLANS } from '../plans.ts';
+import { WHOLE_STATE } from '../tiers/chain.ts';
 import type { HotSaveOutcome } from '../tiers/hot/port.ts';
 import type { CheckpointType, IdempotencyWrite, RunKey, SaveReceipt } from '../tiers/types.ts';
+import type { DeltaBase } from './deltas.ts';
 import type { Caller, ServiceDeps } from './deps.ts';
 import { applyStatePatch } from './patch.ts';
 import { readHead, readVersion } from './read-path.ts';
-import { buildVersion, runFieldsOf, stateOf } from './versions.ts';
+import { buildVersion, runFieldsOf, stateJsonOf } from './versions.ts';
 import { BaseUnverified, executeSave, type HotStepResult, type PendingWrite } from './write-paths.ts';
 
 export interface SaveInput {
@@ -40,7 +42,8 @@ export async function saveState(deps: ServiceDeps, caller: Caller, input: SaveIn
     return await saveOnce(deps, caller, key, input, true);
   } catch (error) {
     if (!(error instanceof BaseUnverified)) throw error;
-    // The cached base was not the head's content, or the save could not have it checked: read it, once.
+    // The cached base was not the head's content, the save could not have it checked, or a tier lacked the
+    // base of its patch: read the base, once, and store the version whole.
     deps.instance.forgetHead(key);
     return saveOnce(deps, caller, key, input, false);
   }
@@ -51,14 +54,17 @@ async function saveOnce(
   caller: Caller,
   key: RunKey,
   input: SaveInput,
-  useCache: boolean,
+  firstAttempt: boolean,
 ): Promise<SaveReceipt> {
   const { request } = input;
   const expectedVersion = resolveExpectedVersion(request.expectedVersion, input.ifMatch, request.baseVersion);
-  const patched = request.state ? null : await patchedState(deps, caller, key, request, useCache);
+  const built = request.state
+    ? { state: request.state, ...(firstAttempt && (await wholeStateBase(deps, key, expectedVersion))) }
+    : await patchedState(deps, caller, key, request, firstAttempt);
   return writeVersion(deps, caller, key, {
-    state: request.state ?? patched!.state,
-    ...(patched?.baseHash !== undefined && { baseHash: patched.baseHash }),
+    state: built.state,
+    ...(built.base && { base: built.base }),
+    baseFromCache: built.fromCache === true,
     checkpoint: request.checkpoint,
     expectedVersion,
     ...(request.ttlSeconds !== undefined && { ttlSeconds: request.ttlSeconds }),
@@ -71,8 +77,13 @@ async function saveOnce(
 
 export interface VersionWrite {
   readonly state: DeepAgentState;
-  /** Set when the state was built on a cached base: the hash the head must have (checked by the hot CAS). */
-  readonly baseHash?: string;
+  /**
+   * The version this one builds on, as the save has it: the new version is stored as a patch on it when the
+   * snapshot policy allows (its hash then goes to the hot CAS and the durable commit, which check it).
+   */
+  readonly base?: DeltaBase;
+  /** The base came from the instance's head cache, not from a tier: only the hot CAS (which checks its hash) may vouch for it. */
+  readonly baseFromCache?: boolean;
   readonly checkpoint: CheckpointType;
   readonly expectedVersion: number;
   readonly ttlSeconds?: number;
@@ -107,12 +118,13 @@ async function writeVersionOnce(
 ): Promise<SaveReceipt> {
   const plan = PLANS[caller.tenant.plan];
   const version = write.expectedVersion + 1;
-  const { record, canonical } = buildVersion(
+  const { record, canonical, whole } = buildVersion(
     write.state,
     write.checkpoint,
     version,
     deps.now(),
     deps.settings,
+    write.base,
   );
   const durable = mustBeDurable(plan, write.checkpoint, version);
   const receipt: SaveReceipt = {
@@ -138,10 +150,11 @@ async function writeVersionOnce(
     // this instance dies right after answering (the outbox drain commits it).
     pendingDurable: !durable && plan.durableEveryVersions !== null,
     ...(idempotency && { idempotency }),
-    ...(write.baseHash !== undefined && { baseHash: write.baseHash }),
+    // The content the new version was built on must be the hot head's: checked in the same Lua call.
+    ...(write.base && (write.baseFromCache || record.format === 'patch') && { baseHash: write.base.hash }),
   };
 
-  const pending: PendingWrite = { key, record, fields, receipt, idempotency };
+  const pending: PendingWrite = { key, record, whole, fields, receipt, idempotency };
   /** The hot tier's compare-and-set (one Lua round trip; two for a run it does not hold). */
   const hotStep = async (): Promise<HotStepResult> => {
     let outcome = await deps.hot.save(key, record, hotOptions);
@@ -177,12 +190,17 @@ async function writeVersionOnce(
   const answer = await executeSave(deps, {
     pending,
     durableSave: durable,
-    baseUnverified: write.baseHash !== undefined,
+    baseUnverified: write.baseFromCache === true,
     hotStep,
   });
   // This version is now the run's head as far as this instance knows: the next patch needs no read of it.
   if (answer.version === version && answer.hash === record.hash)
-    deps.instance.rememberHead(key, { version, hash: record.hash, json: canonical });
+    deps.instance.rememberHead(key, {
+      version,
+      hash: record.hash,
+      json: canonical,
+      chain: record.chain ?? WHOLE_STATE,
+    });
   return answer;
 }
 
@@ -264,30 +282,67 @@ export function resolveExpectedVersion(
   return expected;
 }
 
+interface BuiltState {
+  readonly state: DeepAgentState;
+  readonly base?: DeltaBase;
+  readonly fromCache?: boolean;
+}
+
 /**
  * The patched state, on the base from this instance's head cache when it holds that version (its hash then goes
- * to the hot CAS, which checks it), else on the base read from the tiers.
+ * to the hot CAS, which checks it), else on the base read from the tiers. The client's patch is the delta the
+ * new version is stored as, unless ephemeral paths make the stored states differ from the ones it was sent for.
  */
 async function patchedState(
   deps: ServiceDeps,
   caller: Caller,
   key: RunKey,
   request: StatePersistenceRequest,
-  useCache: boolean,
-): Promise<{ state: DeepAgentState; baseHash?: string }> {
+  firstAttempt: boolean,
+): Promise<BuiltState> {
   const baseVersion = request.baseVersion!;
   const limit = deps.settings.limits.maxStateBytes;
-  const cached = useCache ? deps.instance.cachedHead(key, baseVersion) : undefined;
-  if (cached) {
-    const base = JSON.parse(cached.json) as DeepAgentState;
-    return { state: applyStatePatch(base, request.patch!, limit), baseHash: cached.hash };
-  }
-  const base = await readVersion(deps, key, baseVersion);
-  if (!base) {
+  const cached = firstAttempt ? deps.instance.cachedHead(key, baseVersion) : undefined;
+  const base = cached
+    ? { json: cached.json, hash: cached.hash, chain: cached.chain }
+    : await readBase(deps, caller, key, baseVersion);
+  const state = applyStatePatch(JSON.parse(base.json) as DeepAgentState, request.patch!, limit);
+  if (!firstAttempt) return { state };
+  const plain = deps.settings.ephemeralPaths.length === 0;
+  const delta: DeltaBase = {
+    version: baseVersion,
+    hash: base.hash,
+    chain: base.chain,
+    ...(plain ? { operations: request.patch! } : { stored: JSON.parse(base.json) as unknown }),
+  };
+  return { state, base: delta, fromCache: cached !== undefined };
+}
+
+async function readBase(deps: ServiceDeps, caller: Caller, key: RunKey, baseVersion: number) {
+  const found = await readVersion(deps, key, baseVersion);
+  if (!found) {
     const head = await readHead(deps, caller, key);
     throw new VersionConflict(head?.record.version ?? 0, baseVersion);
   }
-  return { state: applyStatePatch(stateOf(base.record), request.patch!, limit) };
+  const { record } = found;
+  return { json: stateJsonOf(record), hash: record.hash, chain: record.chain ?? WHOLE_STATE };
+}
+
+/**
+ * The base of a whole-state save, to store it as a diff: the cached head when it is that version, else none
+ * (the save is stored whole: reading the head only to diff against it would cost a round trip).
+ */
+async function wholeStateBase(
+  deps: ServiceDeps,
+  key: RunKey,
+  expectedVersion: number,
+): Promise<{ base?: DeltaBase }> {
+  const cached = deps.instance.cachedHead(key, expectedVersion);
+  if (!cached) return {};
+  // The state does not depend on this base, only the diff does: a patch stored on it carries its hash, and
+  // each tier refuses the patch unless it holds exactly that content.
+  const stored = JSON.parse(cached.json) as unknown;
+  return { base: { version: expectedVersion, hash: cached.hash, chain: cached.chain, stored } };
 }
 
 /** A hash of what a mutating call asked for, so a reused Idempotency-Key with another body is refused. */

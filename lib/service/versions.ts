@@ -1,4 +1,4 @@
-/** Turning a state into a stored version and back: ephemeral paths, limits, canonical JSON, hash, compression. */
+/** Turning a state into a stored version and back: ephemeral paths, limits, canonical JSON, hash, delta, compression. */
 import * as v from 'valibot';
 import { InvalidRequest } from '../errors.ts';
 import { canonicalJson, sha256Hex } from '../model/canonical.ts';
@@ -8,26 +8,69 @@ import { assertDepth, assertStateSize } from '../model/limits.ts';
 import { type DeepAgentState, DeepAgentStateSchema } from '../model/state.ts';
 import type { RunFields } from '../tiers/durable/port.ts';
 import type { CheckpointType, StoredVersion } from '../tiers/types.ts';
+import { DEFAULT_SNAPSHOT_POLICY, type DeltaBase, deltaOf, needsSnapshot } from './deltas.ts';
 import type { ServiceSettings } from './deps.ts';
 
-/** The stored version and its canonical JSON (kept by the instance's head cache). */
+export interface BuiltVersion {
+  /** What the save stores: a patch against its base, or the whole state (deltas.ts decides). */
+  readonly record: StoredVersion;
+  /** Canonical JSON of the whole state (kept by the instance's head cache). */
+  readonly canonical: string;
+  /**
+   * The whole-state record of the same version, made (and compressed) only when asked: for a tier that lacks
+   * the patch's base, for the fallback spool, for a promotion. `record` itself when it is whole.
+   */
+  readonly whole: () => StoredVersion;
+}
+
+/** The stored version of `state`: a link of the run's delta chain on `base` when the policy allows, else whole. */
 export function buildVersion(
   state: DeepAgentState,
   checkpoint: CheckpointType,
   version: number,
   savedAt: number,
   settings: ServiceSettings,
-): { readonly record: StoredVersion; readonly canonical: string } {
+  base?: DeltaBase,
+): BuiltVersion {
   const kept = withoutEphemeral(state, settings.ephemeralPaths);
   assertDepth(kept, settings.limits.maxDepth, 'the state');
   const canonical = canonicalJson(kept);
   const sizeBytes = Buffer.byteLength(canonical, 'utf8');
   assertStateSize(sizeBytes, settings.limits.maxStateBytes);
-  const encoded = encodePayload(canonical, sizeBytes, settings.compressAboveBytes);
-  return {
-    record: { version, hash: sha256Hex(canonical), checkpoint, ...encoded, sizeBytes, savedAt },
-    canonical,
+  const hash = sha256Hex(canonical);
+  let wholeRecord: StoredVersion | undefined;
+  const whole = () => {
+    wholeRecord ??= {
+      version,
+      hash,
+      checkpoint,
+      ...encodePayload(canonical, sizeBytes, settings.compressAboveBytes),
+      sizeBytes,
+      savedAt,
+    };
+    return wholeRecord;
   };
+  const delta =
+    base && checkpoint !== 'FULL' && base.version === version - 1 ? deltaOf(base, kept, hash) : null;
+  if (!delta || !base) return { record: whole(), canonical, whole };
+  const json = JSON.stringify(delta);
+  const encoded = encodePayload(json, Buffer.byteLength(json, 'utf8'), settings.compressAboveBytes);
+  const policy = settings.snapshots ?? DEFAULT_SNAPSHOT_POLICY;
+  // An empty delta (the state did not change) never calls for a snapshot: it stores nothing of the state.
+  if (delta.length > 0 && needsSnapshot(policy, base.chain, encoded.payload.length, sizeBytes))
+    return { record: whole(), canonical, whole };
+  const record: StoredVersion = {
+    version,
+    hash,
+    checkpoint,
+    ...encoded,
+    sizeBytes,
+    savedAt,
+    format: 'patch',
+    baseHash: base.hash,
+    chain: { links: base.chain.links + 1, bytes: base.chain.bytes + encoded.payload.length },
+  };
+  return { record, canonical, whole };
 }
 
 /** The canonical JSON text of a stored version (decompressed, not parsed). */

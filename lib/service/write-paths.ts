@@ -15,14 +15,17 @@ import {
   TierUnavailable,
   VersionConflict,
 } from '../errors.ts';
-import type { DurableCommitOutcome, RunFields } from '../tiers/durable/port.ts';
+import type { CommitOptions, DurableCommitOutcome, RunFields } from '../tiers/durable/port.ts';
 import type { IdempotencyWrite, RunKey, SaveReceipt, StoredVersion } from '../tiers/types.ts';
 import type { ServiceDeps } from './deps.ts';
 import { type Health, type SaveRoute, saveRoute, type TierHealth } from './failover.ts';
 
 export interface PendingWrite {
   readonly key: RunKey;
+  /** What the save stores: a patch on its base, or the whole state. */
   readonly record: StoredVersion;
+  /** The same version whole, made on demand: for the spool, a promotion, a tier that lacks the patch's base. */
+  readonly whole: () => StoredVersion;
   readonly fields: RunFields;
   /** The receipt this save answers when it lands where the plan asked. */
   readonly receipt: SaveReceipt;
@@ -151,10 +154,9 @@ function revertHot(deps: ServiceDeps, write: PendingWrite): Promise<void> {
 
 /** After the hot write: commit in Postgres (its outage goes back to the table); anything else undoes it. */
 async function commitAfterHot(deps: ServiceDeps, write: PendingWrite): Promise<SaveReceipt> {
-  const { key, record } = write;
-  let committed: Awaited<ReturnType<ServiceDeps['durable']['commit']>>;
+  let committed: DurableCommitOutcome;
   try {
-    committed = await deps.durable.commit(key, record, {
+    committed = await commitLink(deps, write, {
       run: write.fields,
       ...(write.idempotency && { idempotency: write.idempotency }),
     });
@@ -167,6 +169,20 @@ async function commitAfterHot(deps: ServiceDeps, write: PendingWrite): Promise<S
   // receipt, a restart, but Postgres kept it: the first answer stands.)
   await revertHot(deps, write);
   return answerOf(committed, write);
+}
+
+/**
+ * Commit the save's record; a patch whose base Postgres does not hold (a version it never got, the hot tier's
+ * chain having moved on without it) is committed whole instead, in a second statement.
+ */
+async function commitLink(
+  deps: ServiceDeps,
+  write: PendingWrite,
+  options: CommitOptions,
+): Promise<DurableCommitOutcome> {
+  const committed = await deps.durable.commit(write.key, write.record, options);
+  if (committed.status !== 'base_missing') return committed;
+  return deps.durable.commit(write.key, write.whole(), options);
 }
 
 /** The answer a commit outcome gives a save: its receipt, the first answer of a retry, or the refusal. */
@@ -182,6 +198,8 @@ function answerOf(committed: DurableCommitOutcome, write: PendingWrite): SaveRec
       throw new IdempotencyMismatch(write.idempotency?.key ?? '');
     case 'sealed':
       throw new RunCompleted(write.key.runId, null);
+    case 'base_missing':
+      throw new Error('a whole state was refused for a missing base');
   }
 }
 
@@ -216,7 +234,7 @@ async function commitWithoutHot(deps: ServiceDeps, pending: PendingWrite): Promi
   const write = withDurability(pending, 'durable');
   const { key, record } = write;
   const commit = () =>
-    deps.durable.commit(key, record, {
+    commitLink(deps, write, {
       run: write.fields,
       requireHead: record.version - 1,
       ...(write.idempotency && { idempotency: write.idempotency }),
@@ -235,7 +253,7 @@ async function commitWithoutHot(deps: ServiceDeps, pending: PendingWrite): Promi
     // The hot tier is probably still down: until a promotion lands, its copy of the run is stale.
     deps.instance.noteHotBehind(key, record.version);
     deps.hot
-      .promote(key, record, 3600)
+      .promote(key, write.whole(), 3600)
       .then((written) => written && deps.instance.hotCaughtUp(key, record.version))
       .catch(() => {});
   }
@@ -259,7 +277,8 @@ async function spoolChecked(deps: ServiceDeps, write: PendingWrite): Promise<Sav
 async function spool(deps: ServiceDeps, write: PendingWrite): Promise<SaveReceipt> {
   await requireFallback(deps).spool({
     key: write.key,
-    record: write.record,
+    // The spool keeps whole states: the drain commits them in any order, and a load may be served from it.
+    record: write.whole(),
     run: write.fields,
     spooledAt: deps.now(),
     ...(write.idempotency && { idempotency: write.idempotency }),
@@ -298,7 +317,7 @@ async function replaySpooled(
     const spooled = await deps.fallback.loadVersion(write.key, version);
     if (!spooled) return 'missing';
     // The drain later finds each one committed (same hash) and removes it from the spool.
-    let outcome: Awaited<ReturnType<ServiceDeps['durable']['commit']>>;
+    let outcome: DurableCommitOutcome;
     try {
       outcome = await deps.durable.commit(write.key, spooled, { run: write.fields });
     } catch (error) {

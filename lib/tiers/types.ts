@@ -14,19 +14,42 @@ export type PayloadEncoding = 'json' | 'gzip-base64';
 /** Where an acknowledged save is guaranteed to be. */
 export type Durability = 'hot' | 'durable' | 'spooled';
 
-/** One stored version of a run's state, as every tier keeps it. */
+/**
+ * What a stored payload is: the whole state, or an RFC 6902 patch from the state of `version - 1` (a link of a
+ * delta chain that starts at the nearest 'state' below it; chain.ts rebuilds it).
+ */
+export type PayloadFormat = 'state' | 'patch';
+
+/**
+ * One stored version of a run's state, as every tier keeps it. What a tier answers to a load is always a whole
+ * state (`format` absent or 'state'); a save may hand it a 'patch' to store as the next link of the chain.
+ */
 export interface StoredVersion {
   readonly version: number;
-  /** sha256 (hex) of the canonical JSON of the state. */
+  /** sha256 (hex) of the canonical JSON of the whole state, for a patch too: every version is verifiable. */
   readonly hash: string;
   readonly checkpoint: CheckpointType;
   readonly encoding: PayloadEncoding;
-  /** Canonical JSON, or gzip+base64 of it (see `encoding`). */
+  /** Canonical JSON of the state (or of the patch, see `format`), or gzip+base64 of it (see `encoding`). */
   readonly payload: string;
-  /** Size of the canonical JSON in bytes, before any compression. */
+  /** Size of the state's canonical JSON in bytes, before any compression (of the whole state, for a patch too). */
   readonly sizeBytes: number;
   /** Epoch milliseconds. */
   readonly savedAt: number;
+  /** @default 'state' */
+  readonly format?: PayloadFormat;
+  /** A patch only: the hash of the state it applies to (version - 1); a tier refuses the patch if it holds another. */
+  readonly baseHash?: string;
+  /**
+   * Where this version sits in its chain: patches since the nearest whole state (0 for a whole state) and their
+   * payload bytes. Set on what a load answers, so the next save can decide whether it is time for a snapshot.
+   */
+  readonly chain?: ChainPosition;
+}
+
+export interface ChainPosition {
+  readonly links: number;
+  readonly bytes: number;
 }
 
 /** The answer of a save, kept under an idempotency key so a retry gets the same answer. */

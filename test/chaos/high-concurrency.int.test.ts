@@ -15,6 +15,8 @@ import {
 } from '../support/chaos/chaos-driver.ts';
 import { type FaultyEngines, startFaultyEngines } from '../support/chaos/faulty-engines.ts';
 import {
+  CHAOS_INSTANCES,
+  chaosLogDir,
   createPopulation,
   criticalWhileOnlyRedisDown,
   expectZeroLoss,
@@ -46,7 +48,8 @@ const THINK_MS = [200, 600] as const;
 let engines: FaultyEngines | undefined;
 
 beforeAll(async () => {
-  engines = await startFaultyEngines();
+  const logDir = chaosLogDir('high-concurrency');
+  engines = await startFaultyEngines({ instances: CHAOS_INSTANCES, ...(logDir && { logDir }) });
 }, 60_000);
 afterAll(async () => {
   await engines?.close();
@@ -66,7 +69,7 @@ describe('GOLDEN_HIGH_CONCURRENCY_FLOW', () => {
       // drain-fallback and drain-outbox run during the chaos too, as their schedules would.
       const stopJobs = startScheduledJobs(e, 4_000);
       const agents = runAgents(population.agents, {
-        baseUrl: e.baseUrl,
+        baseUrl: e.service,
         ledger,
         thinkMs: THINK_MS,
         rngFor: (i) => rng.fork(i + 1),
@@ -104,7 +107,7 @@ describe('GOLDEN_HIGH_CONCURRENCY_FLOW', () => {
           jobs,
           `; CRITICAL while only Redis down: ${redisOnly.acked} acked, ${redisOnly.failed5xx.length} 5xx` +
             `; retries refused ${ledger.retriesRefused.length}; seed ${SEED}, ${describeFaults(faults)}; ` +
-            `neon-proxy errors contained ${e.infraErrors.length}`,
+            `neon-proxy errors contained ${e.infraErrors.length}; ${CHAOS_INSTANCES} state-api instances`,
         ),
       );
 

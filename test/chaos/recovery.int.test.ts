@@ -16,6 +16,8 @@ import {
 } from '../support/chaos/chaos-driver.ts';
 import { type FaultyEngines, startFaultyEngines } from '../support/chaos/faulty-engines.ts';
 import {
+  CHAOS_INSTANCES,
+  chaosLogDir,
   createPopulation,
   criticalWhileOnlyRedisDown,
   expectZeroLoss,
@@ -40,7 +42,8 @@ const THINK_MS = [200, 600] as const;
 let engines: FaultyEngines | undefined;
 
 beforeAll(async () => {
-  engines = await startFaultyEngines();
+  const logDir = chaosLogDir('recovery');
+  engines = await startFaultyEngines({ instances: CHAOS_INSTANCES, ...(logDir && { logDir }) });
 }, 60_000);
 afterAll(async () => {
   await engines?.close();
@@ -63,7 +66,7 @@ describe('GOLDEN_RECOVERY_FLOW', () => {
     let stopped = false;
     const stopJobs = startScheduledJobs(e, 4_000);
     const ctx = {
-      baseUrl: e.baseUrl,
+      baseUrl: e.service,
       ledger,
       thinkMs: THINK_MS,
       stopped: () => stopped,
@@ -80,7 +83,7 @@ describe('GOLDEN_RECOVERY_FLOW', () => {
             until: started + CHAOS_MS - 1_500,
             gapMs: [200, 800],
             holdMs: [300, 1_500],
-            kinds: ['redis-kill', 'redis-cut', 'pg-stop', 'pg-kill9', 'pg-cut'],
+            kinds: ['redis-kill', 'redis-cut', 'pg-stop', 'pg-kill9', 'pg-cut', 'instance-kill'],
           })),
         );
         await sleepUntil(started + CHAOS_MS);
@@ -98,7 +101,7 @@ describe('GOLDEN_RECOVERY_FLOW', () => {
       }
 
       // Phase 3: each agent starts again from the head the service answers now, and goes on saving.
-      const heads = await loadHeads(e.baseUrl, population);
+      const heads = await loadHeads(e.service, population);
       behindOnResume = headsBehindAcks(ledger, heads);
       stopped = false;
       const resumedAt = performance.now();
@@ -137,7 +140,7 @@ describe('GOLDEN_RECOVERY_FLOW', () => {
           `${duringOutage.length} spooled, ${unavailable} 503s, ${conflicted} 409s; resumed behind an ack ${behindOnResume.length}; ` +
           `CRITICAL while only Redis down: ${redisOnly.acked} acked, ${redisOnly.failed5xx.length} 5xx; ` +
           `retries refused ${ledger.retriesRefused.length}; seed ${SEED}, ${describeFaults(faults)}; ` +
-          `neon-proxy errors contained ${e.infraErrors.length}`,
+          `neon-proxy errors contained ${e.infraErrors.length}; ${CHAOS_INSTANCES} state-api instances`,
       ),
     );
 

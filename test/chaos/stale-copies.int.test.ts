@@ -3,18 +3,23 @@
  * versions, each replayed step by step on the faulty engines. In each, a writer that built on the stale head
  * got a version number acknowledged a second time with other content, and the drain could never replay the
  * first one. The read path now answers 503 rather than a head it cannot vouch for.
+ * Every scenario runs on separate state-api instances (processes), each call on the next one in turn: what one
+ * instance learnt from a failed tier, the next one does not know.
  */
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type FaultyEngines, startFaultyEngines } from '../support/chaos/faulty-engines.ts';
+import { CHAOS_INSTANCES, chaosLogDir } from '../support/chaos/flow.ts';
 import { waitFor } from '../support/faults/process.ts';
 
 let engines: FaultyEngines | undefined;
 let apiKey = '';
 let tenantId = '';
 let run = 0;
+let calls = 0;
 
 beforeAll(async () => {
-  engines = await startFaultyEngines();
+  const logDir = chaosLogDir('stale-copies');
+  engines = await startFaultyEngines({ instances: CHAOS_INSTANCES, ...(logDir && { logDir }) });
   ({ apiKey, tenantId } = await engines.createTenant('mid'));
 }, 60_000);
 afterEach(async () => {
@@ -39,7 +44,9 @@ async function call(
   body?: unknown,
   headers: Record<string, string> = {},
 ): Promise<Answer> {
-  const res = await fetch(`${engines!.baseUrl}${path}`, {
+  // Each call on the next instance: consecutive steps of a scenario never share an instance's memory.
+  const serving = engines!.fleet!.live();
+  const res = await fetch(`${serving[calls++ % serving.length]!.url}${path}`, {
     method,
     headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json', ...headers },
     ...(body !== undefined && { body: JSON.stringify(body) }),
@@ -62,18 +69,12 @@ const save = (runId: string, expectedVersion: number, note: string, checkpoint =
   });
 const head = (runId: string) => call('GET', `/v1/runs/${runId}/state`);
 
-/** Calls through the breakers until the tier answers: a restored server is in use again. */
+/** Until every instance's health check (through its breaker) finds the tier: a restored server is in use again. */
 const inUse = (tier: 'hot' | 'durable') =>
   waitFor(
-    `${tier} tier in use`,
-    () =>
-      engines!.tiers[tier].ping().then(
-        () => true,
-        () => false,
-      ),
-    {
-      timeoutMs: 10_000,
-    },
+    `${tier} tier in use on every instance`,
+    async () => (await engines!.fleet!.health()).every((h) => h.tiers?.[tier]?.status === 'up'),
+    { timeoutMs: 10_000 },
   );
 /** Until Redis answers with `version` as the run's copy (before a fault; after it, the retained stale one). */
 const hotHolds = (runId: string, version: number) =>
@@ -81,12 +82,11 @@ const hotHolds = (runId: string, version: number) =>
     const copy = await engines!.raw.hot.load({ tenantId, runId }).catch(() => null);
     return copy?.version === version;
   });
-/** Calls until the breaker has seen the tier fail (open), so the next request fails over at once. */
+/** Until every instance's breaker has seen the tier fail (open), so the next request fails over at once. */
 const seenDown = (tier: 'hot' | 'durable') =>
-  waitFor(`${tier} tier seen down`, async () => {
-    await engines!.tiers[tier].ping().catch(() => {});
-    return engines!.tiers.breakers[tier]?.state() === 'open';
-  });
+  waitFor(`${tier} tier seen down on every instance`, async () =>
+    (await engines!.fleet!.health()).every((h) => h.tiers?.[tier]?.breaker === 'open'),
+  );
 
 /**
  * Versions 1 and 2 everywhere; then Redis cut (keeping its copy of 2) and Postgres stopped, and versions 3 and

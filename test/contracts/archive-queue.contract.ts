@@ -7,6 +7,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { ArchiveQueue, ClaimedBatch } from '../../lib/tiers/durable/archive-queue-port.ts';
 import type { DurableTier } from '../../lib/tiers/durable/port.ts';
 import type { RunKey, StoredVersion } from '../../lib/tiers/types.ts';
+import { canonicalOf, chainOf, steps } from '../support/chains.ts';
 import { fields, id, version } from './durable.contract.ts';
 
 export type QueueUnderTest = DurableTier & { readonly archiveQueue: ArchiveQueue };
@@ -322,6 +323,27 @@ export function archiveQueueContract(fx: ArchiveQueueFixture): void {
       expect(await versionsOf(single)).toEqual([1]);
       for (const key of [archived, batched, completed]) expect(await versionsOf(key)).toEqual([1, 2]);
       expect((await tier.loadLatest(allOld))?.version).toBe(2);
+    });
+
+    it('keeps every checkpoint a kept version of a live run is rebuilt from (delta chains)', async () => {
+      const key = { tenantId: id('t'), runId: id('run') };
+      // 1 whole, 2-3 patches, 4 whole, 5-6 patches, 7 whole, 8 a patch: all old but 8.
+      const records = chainOf(steps(8, [4, 7]), OLD).map((r) =>
+        r.version === 8 ? { ...r, savedAt: NEW } : r,
+      );
+      for (const rec of records) await tier.commit(key, rec, { run: fields() });
+      while ((await queue.deleteOldCheckpointsOfLiveRuns({ savedBefore: CUT, limit: 100 })) > 0);
+      // 1-6 are below the whole state at 7 with nothing kept between; 7 is what 8 is rebuilt from.
+      expect(await versionsOf(key)).toEqual([7, 8]);
+      expect(await tier.loadLatest(key)).toMatchObject({ version: 8, payload: canonicalOf(steps(8))[7] });
+
+      // A kept patch stops the run's older checkpoints from going, up to the whole state it is rebuilt from.
+      const other = { tenantId: id('t'), runId: id('run') };
+      const chain = chainOf(steps(5, [3]), OLD).map((r) => (r.version === 2 ? { ...r, savedAt: NEW } : r));
+      for (const rec of chain) await tier.commit(other, rec, { run: fields() });
+      while ((await queue.deleteOldCheckpointsOfLiveRuns({ savedBefore: CUT, limit: 100 })) > 0);
+      expect(await versionsOf(other)).toEqual([1, 2, 3, 4, 5]);
+      expect((await tier.loadVersion(other, 2))?.hash).toBe(chain[1]!.hash);
     });
 
     it('abandons stale runs as failed so the archiver takes them; fresh and completed runs stay', async () => {

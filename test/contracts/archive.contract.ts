@@ -15,6 +15,7 @@ import type {
   CostGroupBy,
 } from '../../lib/tiers/archive/port.ts';
 import type { RunKey } from '../../lib/tiers/types.ts';
+import { canonicalOf, chainOf, steps } from '../support/chains.ts';
 
 export interface ArchiveFixture {
   readonly name: string;
@@ -115,6 +116,42 @@ export function archiveContract(fx: ArchiveFixture): void {
 
     it('answers ping', async () => {
       await expect(tier.ping()).resolves.toBeUndefined();
+    });
+
+    it('keeps delta chains as Postgres had them and rebuilds any version; refuses a chain that does not rebuild', async () => {
+      const tenantId = id('t');
+      const key = { tenantId, runId: id('run') };
+      const run7 = steps(7, [4]);
+      const cps = chainOf(run7, T0).map((r) => ({ ...key, ...r }));
+      const last = cps.at(-1)!;
+      await tier.writeBatch({
+        batchId: id('batch'),
+        runs: [run(key, { headVersion: 7, headHash: last.hash })],
+        checkpoints: cps,
+      });
+      const canonical = canonicalOf(run7);
+      expect(await tier.loadLatest(key)).toMatchObject({
+        version: 7,
+        hash: last.hash,
+        payload: canonical[6],
+      });
+      for (const v of [1, 3, 4, 6])
+        expect(await tier.loadVersion(key, v)).toMatchObject({
+          version: v,
+          hash: cps[v - 1]!.hash,
+          payload: canonical[v - 1],
+        });
+      expect(await tier.loadVersion(key, 8)).toBeNull();
+
+      // A link left out (version 6) or a patch under another state's hash: the archive is the last copy, so no.
+      const other = { tenantId, runId: id('run') };
+      const broken = chainOf(run7, T0).map((r) => ({ ...other, ...r }));
+      const without6 = broken.filter((c) => c.version !== 6);
+      const bad = { batchId: id('batch'), runs: [run(other, { headVersion: 7, headHash: last.hash })] };
+      await expect(tier.writeBatch({ ...bad, checkpoints: without6 })).rejects.toThrow(InvalidRequest);
+      const lying = broken.map((c) => (c.version === 3 ? { ...c, hash: cps[1]!.hash } : c));
+      await expect(tier.writeBatch({ ...bad, checkpoints: lying })).rejects.toThrow(InvalidRequest);
+      expect(await tier.loadLatest(other)).toBeNull();
     });
 
     it('writes a batch and reads every part of it back', async () => {

@@ -53,6 +53,7 @@ beforeAll(async () => {
     '0001_archive_tables',
     '0002_cost_views',
     '0003_deletion_ledger',
+    '0004_delta_chains',
   ]);
   inspect = createClient({ url, fetch: chdb, database: 'strata' });
 });
@@ -78,6 +79,7 @@ describe('archive migrations', () => {
       { version: 1, name: 'archive_tables' },
       { version: 2, name: 'cost_views' },
       { version: 3, name: 'deletion_ledger' },
+      { version: 4, name: 'delta_chains' },
     ]);
   });
 
@@ -86,7 +88,7 @@ describe('archive migrations', () => {
     try {
       cpSync(CLICKHOUSE_MIGRATIONS_FOLDER, folder, { recursive: true });
       const options = { url, fetch: chdb, database: 'strata_edited', migrationsFolder: folder };
-      expect(await migrateClickHouseArchive(options)).toHaveLength(3);
+      expect(await migrateClickHouseArchive(options)).toHaveLength(4);
       writeFileSync(join(folder, '0002_cost_views.sql'), '-- edited\nSELECT 1\n');
       await expect(migrateClickHouseArchive(options)).rejects.toThrow(/0002_cost_views was changed/);
     } finally {

@@ -13,6 +13,7 @@ import { TierUnavailable } from '../../lib/errors.ts';
 import { createUpstashHotTier } from '../../lib/tiers/hot/upstash.ts';
 import type { StoredVersion } from '../../lib/tiers/types.ts';
 import { hotContract } from '../contracts/hot.contract.ts';
+import { chainOf, steps } from '../support/chains.ts';
 import { freePort } from '../support/ports.ts';
 
 /** Every key of this file starts with it: the shared Redis is never flushed, only these keys are deleted. */
@@ -82,15 +83,51 @@ describe('upstash hot tier · layout and round trips', () => {
 
     const found = await scanAll(`${keyPrefix}:{${encodeURIComponent(key.tenantId)}*`);
     expect(new Set(found)).toEqual(
-      new Set([`${run}:head`, `${run}:prev`, `${run}:idem:k`, `${run}:receipts`]),
+      new Set([
+        `${run}:head`,
+        `${run}:chain`,
+        `${run}:prev`,
+        `${run}:prevchain`,
+        `${run}:idem:k`,
+        `${run}:receipts`,
+      ]),
     );
     const ttls = await Promise.all(found.map((k) => inspect.pttl(k)));
     for (const ttl of ttls) expect(ttl).toBeGreaterThan(0);
     expect(await inspect.pttl(`${run}:prev`)).toBeLessThanOrEqual(120_000);
+    expect(await inspect.pttl(`${run}:prevchain`)).toBeLessThanOrEqual(120_000);
     expect(await inspect.pttl(`${run}:receipts`)).toBeGreaterThan(25_000);
 
     await tier.delete(key);
     expect(await inspect.exists(...found)).toBe(0);
+  });
+
+  it('reads a head written before delta chains (a HASH of the whole record), and takes only a whole state onto it', async () => {
+    const tier = tierOn(bridge.url, bridge.token);
+    const key = { tenantId: `t-${randomUUID()}`, runId: 'old-layout' };
+    const run = `${keyPrefix}:{${encodeURIComponent(key.tenantId)}:${encodeURIComponent(key.runId)}}`;
+    const [first, second] = chainOf(steps(2));
+    const old = { ...first!, checkpoint: 'CRITICAL' as const };
+    await inspect.hset(`${run}:head`, {
+      ...old,
+      version: '1',
+      sizeBytes: String(old.sizeBytes),
+      savedAt: String(old.savedAt),
+    });
+    expect(await tier.load(key)).toEqual(old);
+    // A patch needs a chain to link onto: the caller saves the version whole instead.
+    expect(await tier.save(key, second!, { ttlSeconds: 60, baseHash: old.hash })).toEqual({
+      status: 'base_changed',
+    });
+    const whole = chainOf(steps(2, [2]))[1]!;
+    expect(await tier.save(key, whole, { ttlSeconds: 60, baseHash: old.hash, keepPrevious: true })).toEqual({
+      status: 'saved',
+    });
+    expect(await tier.load(key)).toEqual(whole);
+    // Reverting it brings the old layout back as it was.
+    await tier.revert(key, 2, whole.hash);
+    expect(await tier.load(key)).toEqual(old);
+    await tier.delete(key);
   });
 
   it('keeps the outbox in one sorted set without TTL, member = the URI-encoded ids', async () => {

@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import { InvalidRequest } from '../../errors.ts';
 import { sha256Hex } from '../../model/canonical.ts';
 import { decodePayload } from '../../model/codec.ts';
+import { rebuildVersions } from '../chain.ts';
 import type { ArchiveBatch, ArchivedCheckpoint, ArchivedRun } from './port.ts';
 
 export interface PreparedCheckpoint {
@@ -66,12 +67,13 @@ export function prepareBatch(batch: ArchiveBatch): PreparedBatch {
     versions.add(id);
     return { checkpoint: cp, canonical: checkCheckpoint(cp, (why) => fail(path, why)) };
   });
-  if (Object.keys(issues).length > 0) throw new InvalidRequest('the archive batch is malformed', issues);
-
   const runs = [...batch.runs].sort(compareRuns);
   checkpoints.sort(
     (a, b) => compareRuns(a.checkpoint, b.checkpoint) || a.checkpoint.version - b.checkpoint.version,
   );
+  checkChains(checkpoints, fail);
+  if (Object.keys(issues).length > 0) throw new InvalidRequest('the archive batch is malformed', issues);
+
   const identity = JSON.stringify([
     batch.batchId,
     runs.map((r) => [r.tenantId, r.runId, r.headVersion, r.headHash]),
@@ -143,6 +145,8 @@ function checkCheckpoint(cp: ArchivedCheckpoint, fail: (why: string) => void): s
     fail('encoding is json or gzip-base64');
     return '';
   }
+  if (cp.format !== undefined && cp.format !== 'state' && cp.format !== 'patch')
+    fail('format is state or patch');
   let canonical = '';
   try {
     canonical = decodePayload(cp);
@@ -151,6 +155,45 @@ function checkCheckpoint(cp: ArchivedCheckpoint, fail: (why: string) => void): s
     return '';
   }
   // The archive is the last copy once retention has run: it refuses to store a payload its hash disowns.
-  if (sha256Hex(canonical) !== cp.hash) fail('hash is not the sha256 of the decoded payload');
+  // A patch's hash is its rebuilt state's: checkChains verifies it.
+  if (cp.format !== 'patch' && sha256Hex(canonical) !== cp.hash)
+    fail('hash is not the sha256 of the decoded payload');
   return canonical;
+}
+
+/**
+ * Every patch must rebuild, with the versions before it in the batch, into the state its hash names. Each
+ * chain's newest version is rebuilt and checked (one canonical serialisation per chain, not per version): a
+ * missing, reordered or damaged link anywhere before it changes that state. `checkpoints` are sorted by run, then
+ * version.
+ */
+function checkChains(checkpoints: readonly PreparedCheckpoint[], fail: (path: string, why: string) => void) {
+  let start = 0;
+  for (let i = 0; i <= checkpoints.length; i++) {
+    const run = checkpoints[start]?.checkpoint;
+    const here = checkpoints[i]?.checkpoint;
+    if (i < checkpoints.length && run && here && compareRuns(run, here) === 0) continue;
+    const rows = checkpoints.slice(start, i);
+    start = i;
+    if (!rows.some((row) => row.checkpoint.format === 'patch')) continue;
+    // The last link of each chain: the version before a whole state, and the run's newest.
+    const ends = new Set(
+      rows
+        .filter((row, k) => row.checkpoint.format === 'patch' && rows[k + 1]?.checkpoint.format !== 'patch')
+        .map((row) => row.checkpoint.version),
+    );
+    const records = rows.map(({ checkpoint, canonical }) => ({
+      ...checkpoint,
+      encoding: 'json' as const,
+      payload: canonical,
+    }));
+    try {
+      rebuildVersions(records, (version) => ends.has(version));
+    } catch (error) {
+      fail(
+        `checkpoints of run ${rows[0]!.checkpoint.runId}`,
+        error instanceof Error ? error.message : String(error),
+      );
+    }
+  }
 }

@@ -5,6 +5,7 @@
  */
 import type { ClickHouseClient } from '@clickhouse/client-web';
 import { InvalidRequest } from '../../errors.ts';
+import { rebuildLast } from '../chain.ts';
 import type { CheckpointSummary } from '../durable/port.ts';
 import type { RunKey, StoredVersion } from '../types.ts';
 import { selectRows } from './connection.ts';
@@ -33,18 +34,26 @@ export class ArchiveReader {
     return row ? archivedRunOf(row) : null;
   }
 
+  // A version is rebuilt from its delta chain (lib/tiers/chain.ts): the rows from the nearest whole state at or
+  // below it, in one query.
   async loadLatest(key: RunKey, signal: AbortSignal): Promise<StoredVersion | null> {
-    const query = `SELECT ${VERSION_COLUMNS} FROM archived_checkpoints WHERE ${OF_RUN} ORDER BY version DESC LIMIT 1`;
-    const [row] = await this.rows<VersionResult>(query, runParams(key), signal);
-    return row ? storedVersionOf(row) : null;
+    const query = `SELECT ${VERSION_COLUMNS} FROM archived_checkpoints
+      WHERE ${OF_RUN} AND version >= (SELECT max(version) FROM archived_checkpoints WHERE ${OF_RUN} AND format = 'state')
+      ORDER BY version LIMIT 1 BY version`;
+    const rows = await this.rows<VersionResult>(query, runParams(key), signal);
+    return rebuildLast(rows.map(storedVersionOf));
   }
 
   async loadVersion(key: RunKey, version: number, signal: AbortSignal): Promise<StoredVersion | null> {
     if (!Number.isSafeInteger(version) || version < 1) return null;
     const query = `SELECT ${VERSION_COLUMNS} FROM archived_checkpoints
-      WHERE ${OF_RUN} AND version = {version:UInt64} LIMIT 1`;
-    const [row] = await this.rows<VersionResult>(query, { ...runParams(key), version }, signal);
-    return row ? storedVersionOf(row) : null;
+      WHERE ${OF_RUN} AND version <= {version:UInt64}
+        AND version >= (SELECT max(version) FROM archived_checkpoints
+                        WHERE ${OF_RUN} AND format = 'state' AND version <= {version:UInt64})
+      ORDER BY version LIMIT 1 BY version`;
+    const rows = await this.rows<VersionResult>(query, { ...runParams(key), version }, signal);
+    if (rows.length === 0 || Number(rows.at(-1)!.version) !== version) return null;
+    return rebuildLast(rows.map(storedVersionOf));
   }
 
   async listCheckpoints(

@@ -100,6 +100,8 @@ export const CHECKPOINT_INSERT: InsertColumns<CheckpointSource> = [
   ['version', (s) => s.checkpoint.version],
   ['hash', (s) => s.checkpoint.hash],
   ['checkpoint', (s) => s.checkpoint.checkpoint],
+  // Whether the payload is the whole state or the patch from the version before (lib/tiers/chain.ts).
+  ['format', (s) => s.checkpoint.format ?? 'state'],
   ['size_bytes', (s) => s.checkpoint.sizeBytes],
   ['saved_at', (s) => chTime(s.checkpoint.savedAt)],
   ['retain_until', (s) => chTime(s.retainUntil)],
@@ -158,13 +160,13 @@ export function archivedRunOf(r: RunResult): ArchivedRun {
 
 export const SUMMARY_COLUMNS =
   'version, hash, checkpoint, size_bytes, toUnixTimestamp64Milli(saved_at) AS saved_ms';
-export const VERSION_COLUMNS = `${SUMMARY_COLUMNS}, payload`;
+export const VERSION_COLUMNS = `${SUMMARY_COLUMNS}, format, payload`;
 
 export type SummaryResult = Record<
   'version' | 'hash' | 'checkpoint' | 'size_bytes' | 'saved_ms',
   string | number
 >;
-export type VersionResult = SummaryResult & { readonly payload: string };
+export type VersionResult = SummaryResult & { readonly format: string; readonly payload: string };
 
 export function summaryOf(r: SummaryResult): CheckpointSummary {
   return {
@@ -178,5 +180,10 @@ export function summaryOf(r: SummaryResult): CheckpointSummary {
 
 /** The archive keeps canonical JSON and hands it back as such: `decodePayload` of it is the identity. */
 export function storedVersionOf(r: VersionResult): StoredVersion {
-  return { ...summaryOf(r), encoding: 'json', payload: r.payload };
+  return {
+    ...summaryOf(r),
+    encoding: 'json',
+    payload: r.payload,
+    ...(r.format === 'patch' && { format: 'patch' as const }),
+  };
 }

@@ -78,7 +78,8 @@ export interface ArchiveQueue {
   }): Promise<number>;
   /**
    * Retention of long live runs (never completed): deletes up to `limit` checkpoints saved before
-   * `savedBefore`, never a run's newest. Completed runs keep their history for the archive.
+   * `savedBefore`, never a run's newest, and never one a kept version is rebuilt from (only checkpoints below a
+   * whole state, with nothing kept between them). Completed runs keep their history for the archive.
    */
   deleteOldCheckpointsOfLiveRuns(options: {
     readonly savedBefore: number;

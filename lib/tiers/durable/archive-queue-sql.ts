@@ -31,7 +31,8 @@ const RUN_COLUMNS = sql.join(
  * The checkpoint columns the archive copies, in ONE place: the port field, the expression over the checkpoint
  * row `c` that yields it, and whether it comes back as a number (float8) or text (`-or-null` for a nullable
  * column). A field added to StoredVersion fails to compile here until it is listed, so a new column cannot be
- * left out of the archive (its ClickHouse side is CHECKPOINT_INSERT in lib/tiers/archive/rows.ts).
+ * left out of the archive; its ClickHouse side is CHECKPOINT_INSERT in lib/tiers/archive/rows.ts
+ * (`baseHash` and `chain` are not columns: a patch's base is the row before it, its position is derived).
  */
 export const ARCHIVED_CHECKPOINT_COLUMNS = {
   tenantId: { sql: 'c.tenant_id', type: 'text' },
@@ -40,10 +41,14 @@ export const ARCHIVED_CHECKPOINT_COLUMNS = {
   hash: { sql: 'c.hash', type: 'text' },
   checkpoint: { sql: 'c.checkpoint', type: 'text' },
   encoding: { sql: 'c.encoding', type: 'text' },
+  format: { sql: 'c.format', type: 'text' },
   payload: { sql: 'c.payload', type: 'text' },
   sizeBytes: { sql: 'c.size_bytes::float8', type: 'number' },
   savedAt: { sql: '(extract(epoch FROM c.saved_at) * 1000)::float8', type: 'number' },
-} as const satisfies Record<keyof ArchivedCheckpointRow, { sql: string; type: ArchivedColumnType }>;
+} as const satisfies Record<
+  Exclude<keyof ArchivedCheckpointRow, 'baseHash' | 'chain'>,
+  { sql: string; type: ArchivedColumnType }
+>;
 
 export type ArchivedColumnType = 'text' | 'number' | 'text-or-null' | 'number-or-null';
 
@@ -181,8 +186,15 @@ export function deleteLiveStatement(savedBefore: number, limit: number): SQL {
       SELECT c.tenant_id, c.run_id, c.version
       FROM checkpoints c JOIN runs r ON r.tenant_id = c.tenant_id AND r.run_id = c.run_id
       WHERE r.completed_at IS NULL AND r.archive_batch_id IS NULL AND c.saved_at < ${at(savedBefore)}
-        AND EXISTS (SELECT FROM checkpoints n
-                    WHERE n.tenant_id = c.tenant_id AND n.run_id = c.run_id AND n.version > c.version)
+        -- Only what no kept version is rebuilt from (lib/tiers/chain.ts): a checkpoint below a whole state s, with
+        -- nothing between them that stays. Versions from s on rebuild from s or a later whole state.
+        AND EXISTS (SELECT FROM checkpoints s
+                    WHERE s.tenant_id = c.tenant_id AND s.run_id = c.run_id AND s.version > c.version
+                      AND s.format = 'state'
+                      AND NOT EXISTS (SELECT FROM checkpoints w
+                                      WHERE w.tenant_id = c.tenant_id AND w.run_id = c.run_id
+                                        AND w.version > c.version AND w.version < s.version
+                                        AND w.saved_at >= ${at(savedBefore)}))
       LIMIT ${limit}
     ), live AS MATERIALIZED (
       SELECT r.tenant_id, r.run_id FROM runs r

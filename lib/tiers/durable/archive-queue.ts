@@ -169,6 +169,8 @@ const CHECKPOINT_FIELDS = Object.entries(ARCHIVED_CHECKPOINT_COLUMNS).map(
 function toArchivedCheckpointRow(row: Record<string, unknown>): ArchivedCheckpointRow {
   const out: Record<string, unknown> = {};
   for (const { field, read } of CHECKPOINT_FIELDS) out[field] = read(row[field]);
+  // The port's whole state has no `format` (as toStoredVersion reads it): only a patch says what it is.
+  if (out.format !== 'patch') delete out.format;
   return out as unknown as ArchivedCheckpointRow;
 }
 

@@ -15,6 +15,7 @@
  * milliseconds, against timeouts of a second.
  */
 import { type SQL, sql } from 'drizzle-orm';
+import { isPatch } from '../chain.ts';
 import type { RunKey, SaveReceipt, StoredVersion } from '../types.ts';
 import type { CommitOptions, DurableCommitOutcome } from './port.ts';
 
@@ -36,6 +37,7 @@ export function commitStatement(
   const r = sql`${key.runId}::text`;
   const v = sql`${record.version}::bigint`;
   const head = sql`${options.requireHead ?? null}::bigint`;
+  const patch = sql`${isPatch(record)}::boolean`;
   const run = options.run;
   const idem = options.idempotency;
   // A run's index fields come from its newest state: an older version committed late leaves them alone.
@@ -64,8 +66,13 @@ export function commitStatement(
       WHERE tenant_id = ${t} AND run_id = ${r} AND key = ${idem?.key ?? null}::text AND expires_at > now()
     ), existing AS (
       SELECT hash FROM checkpoints WHERE tenant_id = ${t} AND run_id = ${r} AND version = ${v}
+    ), base AS (
+      -- A patch is a link onto the previous version: it is stored only onto the content it was made from.
+      SELECT ${patch} IS NOT TRUE OR coalesce((SELECT hash FROM checkpoints
+        WHERE tenant_id = ${t} AND run_id = ${r} AND version = ${v} - 1) = ${record.baseHash ?? null}::text, false) AS held
     ), gate AS (
       SELECT WHERE NOT EXISTS (SELECT FROM prior) AND NOT EXISTS (SELECT FROM existing) AND ${late} IS NOT TRUE
+        AND (SELECT held FROM base)
         -- A completed run is final: no new version (complete commits the head before it records the outcome).
         AND (${options.intoCompletedRun === true}::boolean OR coalesce((SELECT sealed FROM head), false) IS NOT TRUE)
         AND (${head} IS NULL OR (coalesce((SELECT durable_version FROM head), 0) = ${head} AND ${v} > ${head}))
@@ -84,9 +91,11 @@ export function commitStatement(
         updated_at = excluded.updated_at
       RETURNING 1
     ), checkpoint AS (
-      INSERT INTO checkpoints (tenant_id, run_id, version, checkpoint, hash, encoding, payload, size_bytes, saved_at)
+      INSERT INTO checkpoints (tenant_id, run_id, version, checkpoint, hash, encoding, format, payload, size_bytes,
+                               saved_at)
       SELECT ${t}, ${r}, ${v}, ${record.checkpoint}::text, ${record.hash}::text, ${record.encoding}::text,
-             ${record.payload}::text, ${record.sizeBytes}::int, ${new Date(record.savedAt).toISOString()}::timestamptz
+             ${isPatch(record) ? 'patch' : 'state'}::text, ${record.payload}::text, ${record.sizeBytes}::int,
+             ${new Date(record.savedAt).toISOString()}::timestamptz
       FROM run
     )${receipt}
     SELECT (SELECT count(*) FROM run)::int AS written,
@@ -94,6 +103,7 @@ export function commitStatement(
            (SELECT durable_version FROM head)::float8 AS head,
            coalesce((SELECT sealed FROM head), false) AS sealed,
            (SELECT hash FROM existing) AS existing_hash,
+           (SELECT held FROM base) AS base_held,
            (SELECT fingerprint FROM prior) AS prior_fingerprint,
            (SELECT receipt::text FROM prior) AS prior_receipt`;
 }
@@ -118,6 +128,9 @@ export function commitOutcome(
   if (typeof row.existing_hash === 'string' && row.existing_hash === record.hash)
     return { status: 'committed' };
   if (row.sealed === true) return { status: 'sealed' };
+  // Checked after the outcomes that hold whatever the payload (a retry, a completed run): the whole state may
+  // still be committed where the patch could not (or answer 'conflict' then).
+  if (row.base_held === false && typeof row.existing_hash !== 'string') return { status: 'base_missing' };
   return { status: 'conflict', currentVersion };
 }
 

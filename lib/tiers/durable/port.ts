@@ -26,7 +26,9 @@ export type DurableCommitOutcome =
   | { readonly status: 'replayed'; readonly receipt: SaveReceipt }
   | { readonly status: 'idempotency_mismatch' }
   /** The run was completed: it takes no new version (a retry of one it holds is still 'committed'). */
-  | { readonly status: 'sealed' };
+  | { readonly status: 'sealed' }
+  /** The record is a patch and the tier does not hold its base (version - 1 with `baseHash`): commit it whole. */
+  | { readonly status: 'base_missing' };
 
 export interface CommitOptions {
   readonly run: RunFields;

@@ -48,6 +48,7 @@ export function toStoredVersion(row: CheckpointRow): StoredVersion {
     payload: row.payload,
     sizeBytes: row.sizeBytes,
     savedAt: row.savedAt.getTime(),
+    ...(row.format === 'patch' && { format: 'patch' as const }),
   };
 }
 

@@ -105,6 +105,13 @@ export const checkpoints = pgTable(
     checkpoint: text('checkpoint', { enum: ['AUTO', 'CRITICAL', 'FULL'] }).notNull(),
     hash: text('hash').notNull(),
     encoding: text('encoding', { enum: ['json', 'gzip-base64'] }).notNull(),
+    /**
+     * 'state': the payload is the whole state; 'patch': an RFC 6902 patch from version - 1 (lib/tiers/chain.ts).
+     * Rows from before chains are whole states, which the default makes them.
+     */
+    format: text('format', { enum: ['state', 'patch'] })
+      .notNull()
+      .default('state'),
     payload: text('payload').notNull(),
     sizeBytes: integer('size_bytes').notNull(),
     savedAt: ms('saved_at').notNull(),
@@ -120,6 +127,7 @@ export const checkpoints = pgTable(
     foreignKey({ columns: [t.tenantId, t.runId], foreignColumns: [runs.tenantId, runs.runId] }).onDelete(
       'cascade',
     ),
+    check('checkpoints_format_check', sql`${t.format} in ('state', 'patch')`),
   ],
 );
 

@@ -3,8 +3,9 @@
  * (neon-http, PGlite). Each method is one statement: one round trip, atomic without a session. The
  * TenantDirectory half lives in tenant-store.ts.
  */
-import { and, desc, eq, gt, gte, isNull, lt, lte, type SQL, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, getTableColumns, gt, gte, isNull, lt, lte, type SQL, sql } from 'drizzle-orm';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
+import { rebuildLast, rebuildVersions } from '../chain.ts';
 import { commitOutcome, commitStatement, RETRYABLE_CODES } from './commit-sql.ts';
 import { type Guard, pgErrorCode } from './guard.ts';
 import type { DurableTier, RunFields, TenantDirectory } from './port.ts';
@@ -73,43 +74,70 @@ export function createSqlStore(driver: StoreDriver, guard: Guard): DurableTier &
         return row ? toRunSummary(row) : null;
       }),
 
+    // Loads read a version's delta chain, from the nearest whole state at or below it, in one statement, and
+    // rebuild it (chain.ts).
     loadLatest: (key) =>
       guard('loadLatest', async () => {
-        const [row] = await db
+        const rows = await db
           .select()
           .from(checkpoints)
-          .where(checkpointKey(key.tenantId, key.runId))
-          .orderBy(desc(checkpoints.version))
-          .limit(1);
-        return row ? toStoredVersion(row) : null;
+          .where(and(checkpointKey(key.tenantId, key.runId), gte(checkpoints.version, chainStart(key))))
+          .orderBy(asc(checkpoints.version));
+        return rebuildLast(rows.map(toStoredVersion));
       }),
 
     loadVersion: (key, version) =>
       guard('loadVersion', async () => {
-        const [row] = await db
-          .select()
-          .from(checkpoints)
-          .where(and(checkpointKey(key.tenantId, key.runId), eq(checkpoints.version, version)));
-        return row ? toStoredVersion(row) : null;
-      }),
-
-    loadVersions: (key, page) =>
-      guard('loadVersions', async () => {
-        const { version } = checkpoints;
         const rows = await db
           .select()
           .from(checkpoints)
           .where(
             and(
               checkpointKey(key.tenantId, key.runId),
-              page.beforeVersion === undefined ? undefined : lt(version, page.beforeVersion),
-              page.fromVersion === undefined ? undefined : gte(version, page.fromVersion),
-              page.toVersion === undefined ? undefined : lte(version, page.toVersion),
+              lte(checkpoints.version, version),
+              gte(checkpoints.version, chainStart(key, sql`${version}::bigint`)),
             ),
           )
-          .orderBy(desc(version))
-          .limit(clamp(page.limit));
-        return rows.map(toStoredVersion);
+          .orderBy(asc(checkpoints.version));
+        if (rows.at(-1)?.version !== version) return null;
+        return rebuildLast(rows.map(toStoredVersion));
+      }),
+
+    loadVersions: (key, page) =>
+      guard('loadVersions', async () => {
+        const { version } = checkpoints;
+        const wanted = db.$with('wanted').as(
+          db
+            .select({ version })
+            .from(checkpoints)
+            .where(
+              and(
+                checkpointKey(key.tenantId, key.runId),
+                page.beforeVersion === undefined ? undefined : lt(version, page.beforeVersion),
+                page.fromVersion === undefined ? undefined : gte(version, page.fromVersion),
+                page.toVersion === undefined ? undefined : lte(version, page.toVersion),
+              ),
+            )
+            .orderBy(desc(version))
+            .limit(clamp(page.limit)),
+        );
+        const rows = await db
+          .with(wanted)
+          .select({
+            ...getTableColumns(checkpoints),
+            wanted: sql<boolean>`${version} IN (SELECT version FROM ${wanted})`.mapWith(Boolean),
+          })
+          .from(checkpoints)
+          .where(
+            and(
+              checkpointKey(key.tenantId, key.runId),
+              lte(version, sql`(SELECT max(version) FROM ${wanted})`),
+              gte(version, chainStart(key, sql`(SELECT min(version) FROM ${wanted})`)),
+            ),
+          )
+          .orderBy(asc(version));
+        const picked = new Set(rows.filter((row) => row.wanted).map((row) => row.version));
+        return rebuildVersions(rows.map(toStoredVersion), (v) => picked.has(v)).reverse();
       }),
 
     listCheckpoints: (key, page) =>
@@ -217,6 +245,16 @@ export function createSqlStore(driver: StoreDriver, guard: Guard): DurableTier &
 
     ...createTenantStore(db, guard),
   };
+}
+
+/**
+ * The first version of the chain that `atOrBelow` (default: the newest) belongs to: the newest whole state at or
+ * below it. Rows from before chains are whole states, so for them this is the version itself.
+ */
+function chainStart(key: { tenantId: string; runId: string }, atOrBelow?: SQL): SQL {
+  return sql`(SELECT coalesce(max(s.version), 0) FROM checkpoints s
+    WHERE s.tenant_id = ${key.tenantId} AND s.run_id = ${key.runId} AND s.format = 'state'
+      ${atOrBelow === undefined ? sql`` : sql`AND s.version <= ${atOrBelow}`})`;
 }
 
 /** Page sizes are 1..1000 (port contract); out-of-range values are clamped rather than refused. */

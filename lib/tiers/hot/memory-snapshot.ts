@@ -19,9 +19,12 @@ export interface StoredReceipt {
   readonly receipt: SaveReceipt;
 }
 
+/** A run's hot versions: a whole state, then the patches on it up to the head (the last). */
+export type HotChain = readonly StoredVersion[];
+
 export interface RunEntry {
-  head: Expiring<StoredVersion> | undefined;
-  prev: Expiring<StoredVersion> | undefined;
+  head: Expiring<HotChain> | undefined;
+  prev: Expiring<HotChain> | undefined;
   /** Epoch ms until which the run is sealed (completed), if it is. */
   sealedUntil?: number | undefined;
   readonly receipts: Map<string, Expiring<StoredReceipt>>;
@@ -35,8 +38,9 @@ export interface HotState {
 
 interface SnapshotRun {
   readonly id: string;
-  readonly head: Expiring<StoredVersion> | null;
-  readonly prev: Expiring<StoredVersion> | null;
+  /** A chain; a snapshot written before chains holds the head's one whole record (read as a chain of one). */
+  readonly head: Expiring<HotChain | StoredVersion> | null;
+  readonly prev: Expiring<HotChain | StoredVersion> | null;
   readonly receipts: [string, Expiring<StoredReceipt>][];
   readonly sealedUntil?: number;
 }
@@ -100,8 +104,8 @@ export async function readSnapshot(path: string): Promise<HotState> {
       parsed.runs.map((r) => [
         r.id,
         {
-          head: r.head ?? undefined,
-          prev: r.prev ?? undefined,
+          head: asChain(r.head),
+          prev: asChain(r.prev),
           receipts: new Map(r.receipts),
           sealedUntil: r.sealedUntil,
         },
@@ -109,4 +113,10 @@ export async function readSnapshot(path: string): Promise<HotState> {
     ),
     outbox: new Map(outbox),
   };
+}
+
+function asChain(entry: Expiring<HotChain | StoredVersion> | null): Expiring<HotChain> | undefined {
+  if (!entry) return undefined;
+  const { value, expiresAt } = entry;
+  return { value: Array.isArray(value) ? value : [value as StoredVersion], expiresAt };
 }

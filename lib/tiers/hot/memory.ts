@@ -4,6 +4,7 @@
  * snapshot so an embedded deployment keeps hot data across restarts.
  */
 import { TierUnavailable } from '../../errors.ts';
+import { BrokenChain, isPatch, rebuildLast } from '../chain.ts';
 import type { RunKey } from '../types.ts';
 import {
   type Expiring,
@@ -132,11 +133,14 @@ export async function createMemoryHotTier(options: MemoryHotTierOptions = {}): P
         }
       }
       if (run.sealedUntil !== undefined) return { status: 'sealed' };
-      const current = run.head?.value.version ?? opts.knownHead;
+      const head = run.head?.value.at(-1);
+      const current = head?.version ?? opts.knownHead;
       if (current === undefined) return { status: 'head_unknown' };
       if (current !== record.version - 1) return { status: 'conflict', currentVersion: current };
       // A base taken from the caller's cache must be the head's content, not just its version number.
-      if (opts.baseHash !== undefined && run.head?.value.hash !== opts.baseHash)
+      if (opts.baseHash !== undefined && head?.hash !== opts.baseHash) return { status: 'base_changed' };
+      // A patch is a link onto the head it was made from: without that head here it cannot be stored.
+      if (isPatch(record) && (head === undefined || record.baseHash !== head.hash))
         return { status: 'base_changed' };
       if (opts.pendingDurable && !Number.isFinite(record.savedAt)) {
         throw new RangeError(`record.savedAt must be finite, got ${record.savedAt}`);
@@ -145,7 +149,8 @@ export async function createMemoryHotTier(options: MemoryHotTierOptions = {}): P
       // prev is always the head this save replaced, or nothing: revert restores it blindly.
       run.prev =
         opts.keepPrevious && run.head ? { value: run.head.value, expiresAt: t + prevTtl } : undefined;
-      run.head = { value: { ...record }, expiresAt: t + ttl };
+      const chain = isPatch(record) && run.head ? [...run.head.value, { ...record }] : [{ ...record }];
+      run.head = { value: chain, expiresAt: t + ttl };
       if (idem) {
         run.receipts.set(idem.key, {
           value: { fingerprint: idem.fingerprint, receipt: { ...idem.receipt } },
@@ -161,15 +166,23 @@ export async function createMemoryHotTier(options: MemoryHotTierOptions = {}): P
     async load(key) {
       assertOpen();
       const head = touch(runId(key))?.head;
-      return head ? { ...head.value } : null;
+      if (!head) return null;
+      try {
+        return rebuildLast(head.value);
+      } catch (error) {
+        if (error instanceof BrokenChain) throw new TierUnavailable('hot', error.message, { cause: error });
+        throw error;
+      }
     },
     async promote(key, record, ttlSeconds) {
       assertOpen();
+      if (isPatch(record)) throw new RangeError('promote takes a whole state, not a patch');
       const ttl = ttlMs(ttlSeconds);
       const id = runId(key);
       const run: RunEntry = touch(id) ?? { head: undefined, prev: undefined, receipts: new Map() };
-      if (run.head && run.head.value.version >= record.version) return false;
-      run.head = { value: { ...record }, expiresAt: now() + ttl };
+      const head = run.head?.value.at(-1);
+      if (head && head.version >= record.version) return false;
+      run.head = { value: [{ ...record }], expiresAt: now() + ttl };
       runs.set(id, run);
       changed();
       return true;
@@ -179,7 +192,8 @@ export async function createMemoryHotTier(options: MemoryHotTierOptions = {}): P
       const id = runId(key);
       const run = touch(id);
       const head = run?.head;
-      if (!run || !head || head.value.version !== version || head.value.hash !== hash) return;
+      const last = head?.value.at(-1);
+      if (!run || !head || last?.version !== version || last.hash !== hash) return;
       // The restored head keeps the TTL of the head it replaces, not the short TTL of prev.
       run.head = run.prev ? { value: run.prev.value, expiresAt: head.expiresAt } : undefined;
       run.prev = undefined;

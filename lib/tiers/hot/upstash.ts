@@ -3,8 +3,11 @@
  * Lua script (upstash-scripts.ts), sent as EVALSHA so a save is one round trip.
  *
  * Key layout — the hash tag `{…}` puts every key of a run on one slot, as scripts need:
- *   <prefix>:{<tenantId>:<runId>}:head          HASH, the head (TTL of the save)
+ *   <prefix>:{<tenantId>:<runId>}:head          HASH, the head's version and hash (TTL of the save)
+ *   <prefix>:{<tenantId>:<runId>}:chain         LIST, the delta chain up to the head, as JSON records
+ *                                               (upstash-scripts.ts; TTL of the save)
  *   <prefix>:{<tenantId>:<runId>}:prev          HASH, the head a keepPrevious save replaced (short TTL)
+ *   <prefix>:{<tenantId>:<runId>}:prevchain     LIST, the chain it replaced (short TTL)
  *   <prefix>:{<tenantId>:<runId>}:idem:<key>    HASH {fingerprint, receipt} (TTL of the receipt)
  *   <prefix>:{<tenantId>:<runId>}:receipts      SET of the run's receipt keys, so delete needs no SCAN
  *   <prefix>:{<tenantId>:<runId>}:sealed        STRING, present while the run is completed (TTL of the seal)
@@ -14,10 +17,11 @@
  */
 import { Redis } from '@upstash/redis';
 import { TierUnavailable } from '../../errors.ts';
+import { BrokenChain, isPatch, rebuildLast } from '../chain.ts';
 import type { RunKey, SaveReceipt, StoredVersion } from '../types.ts';
 import type { HotSaveOptions, HotSaveOutcome, HotTier } from './port.ts';
 import { createUpstashOutbox, outboxKey, outboxMember } from './upstash-outbox.ts';
-import { DELETE_LUA, PROMOTE_LUA, REVERT_LUA, SAVE_LUA } from './upstash-scripts.ts';
+import { DELETE_LUA, LOAD_LUA, PROMOTE_LUA, REVERT_LUA, SAVE_LUA } from './upstash-scripts.ts';
 
 export interface UpstashHotTierConfig {
   /** REST URL of the database (`UPSTASH_REDIS_REST_URL`). */
@@ -53,29 +57,34 @@ export function runKeys(prefix: string, key: RunKey) {
   const run = `${prefix}:{${encodeURIComponent(key.tenantId)}:${encodeURIComponent(key.runId)}}`;
   return {
     head: `${run}:head`,
+    chain: `${run}:chain`,
     prev: `${run}:prev`,
+    prevchain: `${run}:prevchain`,
     receipts: `${run}:receipts`,
     sealed: `${run}:sealed`,
     receipt: (idempotencyKey: string) => `${run}:idem:${idempotencyKey}`,
   };
 }
 
-const recordArgs = (r: StoredVersion) => [
-  String(r.version),
-  r.hash,
-  r.checkpoint,
-  r.encoding,
-  r.payload,
-  String(r.sizeBytes),
-  String(r.savedAt),
-];
+/** A chain element: the record as stored (its position in the chain is derived on load, not kept). */
+const chainElement = (r: StoredVersion): string =>
+  JSON.stringify({
+    version: r.version,
+    hash: r.hash,
+    checkpoint: r.checkpoint,
+    encoding: r.encoding,
+    payload: r.payload,
+    sizeBytes: r.sizeBytes,
+    savedAt: r.savedAt,
+    ...(isPatch(r) && { format: 'patch' }),
+  });
 
 function ttlMs(seconds: number, what = 'ttlSeconds'): string {
   if (!Number.isFinite(seconds) || seconds <= 0) throw new RangeError(`${what} must be > 0, got ${seconds}`);
   return String(Math.max(1, Math.round(seconds * 1000)));
 }
 
-/** HGETALL answers a flat [field, value, …] list when automatic deserialisation is off. */
+/** A head written before chains: HGETALL's flat [field, value, …] list (automatic deserialisation is off). */
 function parseHead(flat: unknown): StoredVersion | null {
   if (!Array.isArray(flat) || flat.length === 0) return null;
   const h = new Map<string, string>();
@@ -91,6 +100,21 @@ function parseHead(flat: unknown): StoredVersion | null {
     sizeBytes: Number(h.get('sizeBytes')),
     savedAt: Number(h.get('savedAt')),
   };
+}
+
+/** LOAD_LUA's reply: the chain rebuilt into the head, or the head of the older layout. */
+function parseLoadReply(reply: unknown): StoredVersion | null {
+  const [kind, body] = Array.isArray(reply) ? reply : [];
+  if (kind === 'head') return parseHead(body);
+  if (kind !== 'chain' || !Array.isArray(body))
+    throw new Error(`unexpected reply of the load script: ${JSON.stringify(reply)?.slice(0, 200)}`);
+  try {
+    return rebuildLast(body.map((element) => JSON.parse(String(element)) as StoredVersion));
+  } catch (error) {
+    // A chain that does not rebuild is no copy at all: the read fails over to the tiers below.
+    if (error instanceof BrokenChain) throw new TierUnavailable('hot', error.message, { cause: error });
+    throw error;
+  }
 }
 
 function parseSaveReply(reply: unknown): HotSaveOutcome {
@@ -126,6 +150,7 @@ export function createUpstashHotTier(config: UpstashHotTierConfig): HotTier {
   });
   const scripts = {
     save: redis.createScript<unknown>(SAVE_LUA),
+    load: redis.createScript<unknown>(LOAD_LUA),
     promote: redis.createScript<unknown>(PROMOTE_LUA),
     revert: redis.createScript<unknown>(REVERT_LUA),
     delete: redis.createScript<unknown>(DELETE_LUA),
@@ -168,11 +193,17 @@ export function createUpstashHotTier(config: UpstashHotTierConfig): HotTier {
         k.prev,
         k.receipts,
         k.sealed,
+        k.chain,
+        k.prevchain,
         ...(idem ? [k.receipt(idem.key)] : []),
         ...(pending ? [outboxKey(keyPrefix)] : []),
       ];
       const args = [
-        ...recordArgs(record),
+        String(record.version),
+        record.hash,
+        isPatch(record) ? 'patch' : 'state',
+        chainElement(record),
+        String(record.savedAt),
         ttlMs(options.ttlSeconds),
         options.knownHead === undefined ? '' : String(options.knownHead),
         options.keepPrevious ? '1' : '0',
@@ -186,14 +217,14 @@ export function createUpstashHotTier(config: UpstashHotTierConfig): HotTier {
       return call('save', async () => parseSaveReply(await scripts.save.exec(keys, args)));
     },
     async load(key) {
-      return call('load', async () => parseHead(await redis.hgetall(runKeys(keyPrefix, key).head)));
+      const k = runKeys(keyPrefix, key);
+      return call('load', async () => parseLoadReply(await scripts.load.exec([k.head, k.chain], [])));
     },
     async promote(key, record, ttlSeconds) {
-      const args = [...recordArgs(record), ttlMs(ttlSeconds)];
-      return call(
-        'promote',
-        async () => Number(await scripts.promote.exec([runKeys(keyPrefix, key).head], args)) === 1,
-      );
+      if (isPatch(record)) throw new RangeError('promote takes a whole state, not a patch');
+      const k = runKeys(keyPrefix, key);
+      const args = [String(record.version), record.hash, chainElement(record), ttlMs(ttlSeconds)];
+      return call('promote', async () => Number(await scripts.promote.exec([k.head, k.chain], args)) === 1);
     },
     async revert(key, version, hash, idempotencyKey) {
       const k = runKeys(keyPrefix, key);
@@ -201,6 +232,8 @@ export function createUpstashHotTier(config: UpstashHotTierConfig): HotTier {
         k.head,
         k.prev,
         k.receipts,
+        k.chain,
+        k.prevchain,
         ...(idempotencyKey === undefined ? [] : [k.receipt(idempotencyKey)]),
       ];
       await call('revert', () => scripts.revert.exec(keys, [String(version), hash]));
@@ -211,7 +244,7 @@ export function createUpstashHotTier(config: UpstashHotTierConfig): HotTier {
     },
     async delete(key) {
       const k = runKeys(keyPrefix, key);
-      const keys = [k.head, k.prev, k.receipts, outboxKey(keyPrefix), k.sealed];
+      const keys = [k.head, k.prev, k.receipts, outboxKey(keyPrefix), k.sealed, k.chain, k.prevchain];
       await call('delete', () => scripts.delete.exec(keys, [outboxMember(key)]));
     },
     ...createUpstashOutbox(redis, keyPrefix, call),

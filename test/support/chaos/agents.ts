@@ -96,8 +96,37 @@ export interface AgentSpec {
   readonly criticalEvery?: number;
 }
 
+/** The instance a request went to. */
+export interface Picked {
+  /** `http://127.0.0.1:<port>` */
+  readonly url: string;
+  /** Named in the trails, so a violation shows which instance answered what. */
+  readonly name: string;
+}
+
+/** Several instances behind one service: each request picks one (seeded, so a run is replayed exactly). */
+export interface Endpoint {
+  /** An instance for the next request; `previous` names the one the caller used last. */
+  pick(rng: Rng, previous?: string): Picked;
+}
+
+/** Where requests go: one base URL, or instances picked per request. */
+export type Target = string | Endpoint;
+
+/** A per-caller picker over `target`: one instance, or the next pick (remembering the previous one). */
+export function picker(target: Target, rng: Rng): () => Picked {
+  if (typeof target === 'string') return () => ({ url: target, name: '' });
+  let previous: string | undefined;
+  return () => {
+    const picked = target.pick(rng, previous);
+    previous = picked.name;
+    return picked;
+  };
+}
+
 export interface AgentContext {
-  readonly baseUrl: string;
+  /** The state API: one base URL, or several instances (a request each picks one). */
+  readonly baseUrl: Target;
   readonly ledger: Ledger;
   readonly rng: Rng;
   /** True once the agent should finish the save in hand and stop. */
@@ -167,7 +196,10 @@ async function call(url: string, init: RequestInit, timeoutMs: number, deadline:
     }
     return { status: res.status, body, sentAt, answeredAt: performance.now() };
   } catch (error) {
-    const detail = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+    // fetch says only "fetch failed": the cause tells a crashed instance (a reset socket) from a refused one.
+    const cause = error instanceof Error && error.cause instanceof Error ? error.cause : undefined;
+    const why = cause ? ` (${(cause as NodeJS.ErrnoException).code ?? cause.message})` : '';
+    const detail = error instanceof Error ? `${error.name}: ${error.message}${why}` : String(error);
     return { status: 0, body: null, sentAt, answeredAt: performance.now(), error: detail };
   }
 }
@@ -209,7 +241,13 @@ export async function runAgent(spec: AgentSpec, ctx: AgentContext, startHead = 0
   const timeoutMs = ctx.requestTimeoutMs ?? 5_000;
   const criticalEvery = spec.criticalEvery ?? 3;
   const session = ctx.session ?? 'a';
-  const stateUrl = `${ctx.baseUrl}/v1/runs/${encodeURIComponent(spec.runId)}/state`;
+  const next = picker(ctx.baseUrl, rng);
+  const path = `/v1/runs/${encodeURIComponent(spec.runId)}/state`;
+  /** The state URL on the instance this request goes to, and that instance's name for the trail. */
+  const target = () => {
+    const picked = next();
+    return { stateUrl: `${picked.url}${path}`, on: picked.name ? `[${picked.name}]` : '' };
+  };
   const auth = { authorization: `Bearer ${spec.apiKey}` };
   const timeLeft = () => performance.now() < ctx.hardDeadline;
   let head = startHead;
@@ -218,6 +256,7 @@ export async function runAgent(spec: AgentSpec, ctx: AgentContext, startHead = 0
   /** The head as the service sees it now; null when it could not be read (the caller keeps its guess). */
   const loadHead = async (): Promise<{ version: number; hash: string | null } | null> => {
     for (let attempt = 1; attempt <= maxAttempts && timeLeft(); attempt++) {
+      const { stateUrl, on } = target();
       const answer = await call(stateUrl, { headers: auth }, timeoutMs, ctx.hardDeadline);
       const servedBy = typeof answer.body?.servedBy === 'string' ? answer.body.servedBy : undefined;
       ctx.onLoad?.({
@@ -229,17 +268,17 @@ export async function runAgent(spec: AgentSpec, ctx: AgentContext, startHead = 0
       });
       if (answer.status === 200 && typeof answer.body?.version === 'number') {
         ledger.loads.ok++;
-        ledger.trail(spec.runId, `load→v${answer.body.version}(${servedBy})`);
+        ledger.trail(spec.runId, `load${on}→v${answer.body.version}(${servedBy})`);
         return { version: answer.body.version, hash: String(answer.body.hash) };
       }
       if (answer.status === 404) {
         // Nothing of the run is stored anywhere (its only versions were hot-only and Redis lost them).
         ledger.loads.notFound++;
-        ledger.trail(spec.runId, 'load→404');
+        ledger.trail(spec.runId, `load${on}→404`);
         return { version: 0, hash: null };
       }
       ledger.loads.failed++;
-      ledger.trail(spec.runId, `load→${answer.status}`);
+      ledger.trail(spec.runId, `load${on}→${answer.status}`);
       await sleep(backoff(attempt, rng));
     }
     return null;
@@ -247,6 +286,7 @@ export async function runAgent(spec: AgentSpec, ctx: AgentContext, startHead = 0
 
   /** A read of the head, as an agent does when it picks its state up again; only observed. */
   const readBack = async () => {
+    const { stateUrl } = target();
     const answer = await call(stateUrl, { headers: auth }, timeoutMs, ctx.hardDeadline);
     const servedBy = typeof answer.body?.servedBy === 'string' ? answer.body.servedBy : undefined;
     ctx.onLoad?.({
@@ -281,6 +321,7 @@ export async function runAgent(spec: AgentSpec, ctx: AgentContext, startHead = 0
 
     for (let attempt = 1; attempt <= maxAttempts && timeLeft(); attempt++) {
       attempts = attempt;
+      const { stateUrl, on } = target();
       const answer = await call(stateUrl, { method: 'PUT', headers, body }, timeoutMs, ctx.hardDeadline);
       const durability = answer.body?.durability as Durability | undefined;
       ctx.onSave?.({
@@ -296,9 +337,9 @@ export async function runAgent(spec: AgentSpec, ctx: AgentContext, startHead = 0
         const known = durability === 'hot' || durability === 'durable' || durability === 'spooled';
         if (!known || receipt.version !== version || receipt.hash !== hash || receipt.runId !== spec.runId) {
           ledger.anomalies.push(
-            `${spec.runId} ${tag}: 200 ${JSON.stringify(receipt)} but sent v${version} hash ${hash}`,
+            `${spec.runId} ${tag}${on}: 200 ${JSON.stringify(receipt)} but sent v${version} hash ${hash}`,
           );
-          ledger.trail(spec.runId, `${tag}→200?!`);
+          ledger.trail(spec.runId, `${tag}${on}→200?!`);
           settled = 'anomaly';
           break;
         }
@@ -311,7 +352,7 @@ export async function runAgent(spec: AgentSpec, ctx: AgentContext, startHead = 0
           sentAt: answer.sentAt,
           answeredAt: answer.answeredAt,
         });
-        ledger.trail(spec.runId, `${tag}→${durability}${attempt > 1 ? `@${attempt}` : ''}`);
+        ledger.trail(spec.runId, `${tag}${on}→${durability}${attempt > 1 ? `@${attempt}` : ''}`);
         head = version;
         settled = 'ack';
         break;
@@ -319,7 +360,7 @@ export async function runAgent(spec: AgentSpec, ctx: AgentContext, startHead = 0
       if (answer.status === 409) {
         ledger.conflicts++;
         ledger.conflictTimes.push(answer.answeredAt);
-        ledger.trail(spec.runId, `${tag}→409(cur ${String(answer.body?.currentVersion)})`);
+        ledger.trail(spec.runId, `${tag}${on}→409(cur ${String(answer.body?.currentVersion)})`);
         settled = 'conflict';
         break;
       }
@@ -332,13 +373,13 @@ export async function runAgent(spec: AgentSpec, ctx: AgentContext, startHead = 0
           answeredAt: answer.answeredAt,
           detail: answer.error ?? String(answer.body?.message ?? ''),
         });
-        ledger.trail(spec.runId, `${tag}→${answer.status}`);
+        ledger.trail(spec.runId, `${tag}${on}→${answer.status}`);
         await sleep(backoff(attempt, rng));
         continue;
       }
       // 4xx other than 409 (422 would mean a retry was taken for another body): outside the contract here.
-      ledger.anomalies.push(`${spec.runId} ${tag}: ${answer.status} ${JSON.stringify(answer.body)}`);
-      ledger.trail(spec.runId, `${tag}→${answer.status}`);
+      ledger.anomalies.push(`${spec.runId} ${tag}${on}: ${answer.status} ${JSON.stringify(answer.body)}`);
+      ledger.trail(spec.runId, `${tag}${on}→${answer.status}`);
       settled = 'anomaly';
       break;
     }

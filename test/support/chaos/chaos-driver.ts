@@ -1,12 +1,20 @@
 /**
- * The chaos driver: breaks Redis and Postgres at random moments from a seeded PRNG, each fault held for a
- * random while and then undone, and keeps the timeline so a test can ask what was down when.
+ * The chaos driver: breaks Redis and Postgres, and kills state-api instances, at random moments from a seeded
+ * PRNG, each fault held for a random while and then undone (a killed instance is replaced by a fresh one), and
+ * keeps the timeline so a test can ask what was down when.
  * Bounded by a number of faults and a deadline; it always leaves the servers up when it returns.
  */
 import type { FaultyEngines } from './faulty-engines.ts';
 import type { Rng } from './rng.ts';
 
-export const FAULT_KINDS = ['redis-kill', 'redis-cut', 'pg-stop', 'pg-kill9', 'pg-cut'] as const;
+export const FAULT_KINDS = [
+  'redis-kill',
+  'redis-cut',
+  'pg-stop',
+  'pg-kill9',
+  'pg-cut',
+  'instance-kill',
+] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];
 
 /** Fault kinds from a comma-separated list (CHAOS_KINDS), to replay one kind of trouble alone; all by default. */
@@ -18,9 +26,10 @@ export function faultKindsFrom(list: string | undefined): readonly FaultKind[] {
     throw new Error(`unknown fault kind(s) ${unknown.join(', ')}; known: ${FAULT_KINDS.join(', ')}`);
   return kinds as FaultKind[];
 }
-export type Target = 'redis' | 'postgres';
+export type Target = 'redis' | 'postgres' | 'instance';
 
-export const targetOf = (kind: FaultKind): Target => (kind.startsWith('redis') ? 'redis' : 'postgres');
+export const targetOf = (kind: FaultKind): Target =>
+  kind.startsWith('redis') ? 'redis' : kind.startsWith('pg') ? 'postgres' : 'instance';
 
 export interface FaultRecord {
   readonly kind: FaultKind;
@@ -47,23 +56,31 @@ export interface ChaosOptions {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
 
-async function apply(engines: FaultyEngines, kind: FaultKind): Promise<void> {
+/** Puts the fault in place; resolves with what its undo needs (the slot of a killed instance). */
+async function apply(engines: FaultyEngines, kind: FaultKind): Promise<number | undefined> {
   const f = engines.faults;
   switch (kind) {
     case 'redis-kill':
-      return f.killRedis();
+      await f.killRedis();
+      return undefined;
     case 'redis-cut':
-      return f.cutRedis();
+      f.cutRedis();
+      return undefined;
     case 'pg-stop':
-      return f.stopPostgresImmediate();
+      await f.stopPostgresImmediate();
+      return undefined;
     case 'pg-kill9':
-      return f.kill9Postgres();
+      await f.kill9Postgres();
+      return undefined;
     case 'pg-cut':
-      return f.cutPostgres();
+      f.cutPostgres();
+      return undefined;
+    case 'instance-kill':
+      return f.killInstance();
   }
 }
 
-async function undo(engines: FaultyEngines, kind: FaultKind): Promise<void> {
+async function undo(engines: FaultyEngines, kind: FaultKind, applied: number | undefined): Promise<void> {
   const f = engines.faults;
   switch (kind) {
     case 'redis-kill':
@@ -75,6 +92,10 @@ async function undo(engines: FaultyEngines, kind: FaultKind): Promise<void> {
       return f.startPostgres();
     case 'pg-cut':
       return f.restorePostgres();
+    case 'instance-kill':
+      // A kill that was refused (too few serving) or failed half-way leaves nothing to replace here; heal()
+      // restarts whatever is down.
+      if (applied !== undefined) await f.restartInstance(applied);
   }
 }
 
@@ -85,12 +106,13 @@ export async function injectFault(
   holdMs: number,
 ): Promise<FaultRecord> {
   const appliedAt = performance.now();
+  let applied: number | undefined;
   try {
-    await apply(engines, kind);
+    applied = await apply(engines, kind);
     await sleep(holdMs);
   } finally {
     // Undone even if applying failed half-way: the driver never leaves a server down behind it.
-    await undo(engines, kind);
+    await undo(engines, kind, applied);
   }
   return { kind, target: targetOf(kind), appliedAt, restoredAt: performance.now() };
 }
@@ -115,14 +137,15 @@ export async function injectOutage(
   const appliedAt = performance.now();
   let downFrom = appliedAt;
   let downTo = appliedAt;
+  const applied = new Map<FaultKind, number | undefined>();
   try {
-    for (const kind of kinds) await apply(engines, kind);
+    for (const kind of kinds) applied.set(kind, await apply(engines, kind));
     downFrom = performance.now();
     await sleep(holdMs);
   } finally {
     beforeUndo();
     downTo = performance.now();
-    for (const kind of kinds) await undo(engines, kind);
+    for (const kind of kinds) await undo(engines, kind, applied.get(kind));
   }
   const restoredAt = performance.now();
   return {

@@ -6,8 +6,12 @@
  *   redis-server ← fault proxy ← Upstash bridge ← @upstash/redis (retry off, short timeout) ← breaker
  *   postgres     ← fault proxy ← Neon proxy    ← Neon driver (HTTP mode, short timeout)   ← breaker
  *   local-folder fallback in a temp dir
- *   state-api: functions-framework server listening on 127.0.0.1, driven with fetch (keep-alive)
+ *   state-api: functions-framework server listening on 127.0.0.1, driven with fetch (keep-alive) — with
+ *   `instances: N`, N separate processes running the deployed function (instances.ts), every one on the same
+ *   bridges and the same spool folder; otherwise one server in this process (bench/failover.ts)
  *
+ * The scheduled jobs (drainSpool, drainOutbox, repair) run in this process on tier clients of its own: like
+ * separate Cloud Functions, they share nothing with a state-api instance but the tiers.
  * Never points at the machine's shared Redis (6379) or Postgres (5432): every server here is our own.
  */
 import { create as createDomain } from 'node:domain';
@@ -37,6 +41,8 @@ import {
   startRedisServer,
 } from '../faults/index.ts';
 import { sleep, waitFor } from '../faults/process.ts';
+import type { Target } from './agents.ts';
+import { type StateApiFleet, startStateApiFleet } from './instances.ts';
 import { createTenantWithKey, serveStateApi } from './serve.ts';
 
 const LOOPBACK = '127.0.0.1';
@@ -50,6 +56,13 @@ export interface FaultyEnginesOptions {
   readonly breakerOpenMs?: number;
   /** Logs of the service (breaker changes, failovers). @default silent */
   readonly log?: Logger;
+  /**
+   * State-api instances, each a separate process running the deployed function; 0 serves one in this process
+   * (its breakers are then `tiers.breakers`). @default 0
+   */
+  readonly instances?: number;
+  /** Where the instances write their logs (kept); a temp dir removed at close by default. */
+  readonly logDir?: string;
 }
 
 /** The fault switches. Each resolves once the fault is in place (or the server is back and answering). */
@@ -69,10 +82,21 @@ export interface FaultControls {
   startPostgres(): Promise<void>;
   cutPostgres(): void;
   restorePostgres(): Promise<void>;
+  /**
+   * SIGKILL to one state-api instance (never the last one serving, unless there is only one); resolves with its
+   * slot, if one was killed.
+   */
+  killInstance(): Promise<number | undefined>;
+  /** A fresh instance in that slot (new process, cold start); resolves once it listens. */
+  restartInstance(slot: number): Promise<void>;
 }
 
 export interface FaultyEngines {
-  /** `http://127.0.0.1:<port>` of the state API. */
+  /** What agents drive: the instances (a request each picks a serving one), or the one in-process server. */
+  readonly service: Target;
+  /** The separate state-api processes (with `instances`). */
+  readonly fleet?: StateApiFleet;
+  /** `http://127.0.0.1:<port>` of the in-process state API, or of the first instance as started. */
   readonly baseUrl: string;
   /** The tiers as the service sees them: hot and durable behind their breakers. */
   readonly tiers: Required<Pick<Tiers, 'hot' | 'durable' | 'fallback' | 'breakers'>>;
@@ -86,7 +110,7 @@ export interface FaultyEngines {
   /** Errors the local Neon proxy raised outside any request (see startContainedNeonProxy). */
   readonly infraErrors: readonly string[];
   createTenant(plan: PlanName): Promise<{ tenantId: string; apiKey: string }>;
-  /** Every proxy restored, every server running, both tiers answering (bounded wait). */
+  /** Every proxy restored, every server and instance running, both tiers answering (bounded wait). */
   heal(): Promise<void>;
   /** Runs the drain until the spool is empty (bounded in rounds and time), or once with `untilEmpty: false`. */
   drainSpool(options?: { timeoutMs?: number; untilEmpty?: boolean }): Promise<DrainReport[]>;
@@ -186,22 +210,34 @@ export async function startFaultyEngines(options: FaultyEnginesOptions = {}): Pr
     const durable = withBreaker('durable', rawDurable, breakers, log, settings);
     const tiers = { hot, durable, fallback, breakers, close: async () => {} };
 
-    const api = await serveStateApi(
-      tiers,
-      {
-        UPSTASH_REDIS_REST_URL: bridge.url,
-        UPSTASH_REDIS_REST_TOKEN: bridge.token,
-        DATABASE_URL: connectionString,
-        NEON_LOCAL_PROXY: localProxy,
-        STRATA_HOT_TIMEOUT_MS: String(hotTimeoutMs),
-        STRATA_DURABLE_TIMEOUT_MS: String(durableTimeoutMs),
-        STRATA_ARCHIVE: 'none',
-        STRATA_FALLBACK_DIR: fallbackDir,
-      },
-      log,
-    );
-    teardown.push(['http server', () => api.close()]);
-    const baseUrl = api.baseUrl;
+    const env = {
+      UPSTASH_REDIS_REST_URL: bridge.url,
+      UPSTASH_REDIS_REST_TOKEN: bridge.token,
+      DATABASE_URL: connectionString,
+      NEON_LOCAL_PROXY: localProxy,
+      STRATA_HOT_TIMEOUT_MS: String(hotTimeoutMs),
+      STRATA_DURABLE_TIMEOUT_MS: String(durableTimeoutMs),
+      STRATA_ARCHIVE: 'none',
+      STRATA_FALLBACK: 'folder',
+      STRATA_FALLBACK_DIR: fallbackDir,
+    };
+    let fleet: StateApiFleet | undefined;
+    let baseUrl: string;
+    if (options.instances) {
+      const logDir = options.logDir ?? (await mkdtemp(join(tmpdir(), 'strata-chaos-instances-')));
+      if (!options.logDir)
+        teardown.push(['instance logs', () => rm(logDir, { recursive: true, force: true })]);
+      // As deployed: warnings (breakers, failovers) in each instance's log, no metrics endpoint.
+      const deployed = { ...env, STRATA_METRICS: 'off', STRATA_LOG_LEVEL: 'warn' };
+      const started = await startStateApiFleet({ count: options.instances, env: deployed, logDir });
+      fleet = started;
+      teardown.push(['state-api instances', () => started.close()]);
+      baseUrl = started.live()[0]!.url;
+    } else {
+      const api = await serveStateApi(tiers, env, log);
+      teardown.push(['http server', () => api.close()]);
+      baseUrl = api.baseUrl;
+    }
 
     // What we broke, so heal() knows what to undo.
     const redisState = { killed: false, cut: false };
@@ -243,6 +279,15 @@ export async function startFaultyEngines(options: FaultyEnginesOptions = {}): Pr
         await pgNet.restore();
         pgState.cut = false;
       },
+      async killInstance() {
+        if (!fleet) throw new Error('no state-api instance to kill: start the engines with { instances: N }');
+        return fleet.kill();
+      },
+      async restartInstance(slot) {
+        if (!fleet)
+          throw new Error('no state-api instance to restart: start the engines with { instances: N }');
+        await fleet.restart(slot);
+      },
     };
 
     const answering = async () => {
@@ -251,6 +296,8 @@ export async function startFaultyEngines(options: FaultyEnginesOptions = {}): Pr
     };
 
     return {
+      service: fleet ?? baseUrl,
+      ...(fleet && { fleet }),
       baseUrl,
       tiers,
       raw: { hot: rawHot, durable: rawDurable, fallback },
@@ -262,11 +309,24 @@ export async function startFaultyEngines(options: FaultyEnginesOptions = {}): Pr
         if (redisState.killed) await faults.restartRedis();
         if (pgState.cut) await faults.restorePostgres();
         if (pgState.stopped) await faults.startPostgres();
+        await fleet?.restartAll();
         // The bridge reconnects with a backoff of up to 1 s, the Neon proxy's pool on the next query.
         await waitFor('hot and durable tiers answering after heal', answering, {
           timeoutMs: 20_000,
           intervalMs: 100,
         });
+        // Each instance finds them again on its own (its breakers let a trial call through after they open).
+        if (fleet) {
+          const serving = fleet;
+          await waitFor(
+            'every state-api instance sees hot and durable up after heal',
+            async () =>
+              (await serving.health()).every(
+                (h) => h.tiers?.hot?.status === 'up' && h.tiers.durable?.status === 'up',
+              ),
+            { timeoutMs: 20_000, intervalMs: 100 },
+          );
+        }
       },
       async drainSpool({ timeoutMs = 60_000, untilEmpty = true } = {}) {
         const reports: DrainReport[] = [];

@@ -4,9 +4,10 @@ import { expect } from 'vitest';
 import type { ConsistencyReport } from '../../../lib/lifecycle/consistency.ts';
 import type { DrainReport } from '../../../lib/lifecycle/drain-fallback.ts';
 import type { OutboxReport } from '../../../lib/lifecycle/drain-outbox.ts';
-import type { AgentSpec, Ledger } from './agents.ts';
+import { type AgentSpec, type Ledger, picker, type Target } from './agents.ts';
 import { type FaultRecord, onlyRedisDown } from './chaos-driver.ts';
 import type { FaultyEngines } from './faulty-engines.ts';
+import { createRng } from './rng.ts';
 import { describeViolations, type Verification, verifyLedger } from './verify.ts';
 
 export interface Population {
@@ -54,7 +55,7 @@ export async function settleAndVerify(
   const leftInSpool = left.map((w) => `${w.key.runId} v${w.record.version} ${w.record.hash.slice(0, 12)}`);
   const outbox = await engines.drainOutbox();
   const repair = await engines.repair();
-  const verification = await verifyLedger(engines.baseUrl, ledger, population.apiKeyOf);
+  const verification = await verifyLedger(engines.service, ledger, population.apiKeyOf);
   return { drains, leftInSpool, outbox, repair, verification };
 }
 
@@ -136,6 +137,18 @@ export function summaryLine(
 }
 
 /**
+ * State-api instances each chaos flow drives its agents through (separate processes); CHAOS_INSTANCES=1 replays
+ * a run on one, to tell what only several instances get wrong.
+ */
+export const CHAOS_INSTANCES = Number(process.env.CHAOS_INSTANCES ?? 3);
+
+/** With CHAOS_REPORT=<path prefix>, the instances of flow `name` keep their logs in `<prefix>-<name>-logs/`. */
+export function chaosLogDir(name: string): string | undefined {
+  const prefix = process.env.CHAOS_REPORT;
+  return prefix ? `${prefix}-${name}-logs` : undefined;
+}
+
+/**
  * With CHAOS_REPORT=<path prefix>, writes `<prefix>-<name>.json`: what explains a run — the fault timeline, the
  * kinds of failed attempts and, for each run with a violation or a refused retry, its timed trail (times in ms
  * since `origin`).
@@ -184,12 +197,13 @@ export function writeChaosReport(
  * Each agent's head as the service answers it now (GET, bounded retries): what an agent that lost its memory
  * resumes from. A run whose head cannot be read is left out (its agent starts from 0 and meets a 409).
  */
-export async function loadHeads(baseUrl: string, population: Population): Promise<Map<string, number>> {
+export async function loadHeads(service: Target, population: Population): Promise<Map<string, number>> {
   const heads = new Map<string, number>();
+  const instance = picker(service, createRng(0x4ead));
   await Promise.all(
     population.agents.map(async ({ runId }) => {
       for (let attempt = 1; attempt <= 20; attempt++) {
-        const res = await fetch(`${baseUrl}/v1/runs/${encodeURIComponent(runId)}/state`, {
+        const res = await fetch(`${instance().url}/v1/runs/${encodeURIComponent(runId)}/state`, {
           headers: { authorization: `Bearer ${population.apiKeyOf(runId)}` },
           signal: AbortSignal.timeout(5_000),
         }).catch(() => null);

@@ -6,7 +6,8 @@
  *   (c) no (run, version) was acknowledged durable/spooled twice with different hashes;
  *   (d) lost = the acknowledged durable/spooled saves that (a) could not find.
  */
-import type { Ack, Ledger } from './agents.ts';
+import { type Ack, type Ledger, type Picked, picker, type Target } from './agents.ts';
+import { createRng } from './rng.ts';
 
 export interface Violation {
   readonly kind: 'lost' | 'regressed' | 'duplicated';
@@ -29,21 +30,24 @@ export interface Verification {
 const kept = (a: Ack) => a.durability === 'durable' || a.durability === 'spooled';
 
 async function getJson(
-  url: string,
+  instance: () => Picked,
+  path: string,
   apiKey: string,
-): Promise<{ status: number; body: Record<string, unknown> }> {
-  // Bounded retries: the servers are healed, but a breaker may still be open for a moment.
-  let last = { status: 0, body: {} as Record<string, unknown> };
+): Promise<{ status: number; body: Record<string, unknown>; on: string }> {
+  // Bounded retries (each may go to another instance): the servers are healed, but a breaker may still be open
+  // for a moment.
+  let last = { status: 0, body: {} as Record<string, unknown>, on: '' };
   for (let attempt = 1; attempt <= 5; attempt++) {
+    const { url, name: on } = instance();
     try {
-      const res = await fetch(url, {
+      const res = await fetch(`${url}${path}`, {
         headers: { authorization: `Bearer ${apiKey}` },
         signal: AbortSignal.timeout(10_000),
       });
-      last = { status: res.status, body: (await res.json()) as Record<string, unknown> };
+      last = { status: res.status, body: (await res.json()) as Record<string, unknown>, on };
       if (res.status < 500) return last;
     } catch (error) {
-      last = { status: 0, body: { message: String(error) } };
+      last = { status: 0, body: { message: String(error) }, on };
     }
     await new Promise((resolve) => setTimeout(resolve, 200 * attempt));
   }
@@ -61,13 +65,15 @@ async function eachLimited<T>(items: readonly T[], limit: number, work: (item: T
 }
 
 export async function verifyLedger(
-  baseUrl: string,
+  service: Target,
   ledger: Ledger,
   apiKeyOf: (runId: string) => string,
 ): Promise<Verification> {
   const violations: Violation[] = [];
   const trail = (runId: string) => ledger.trails.get(runId)?.slice(-40) ?? [];
-  const stateUrl = (runId: string) => `${baseUrl}/v1/runs/${encodeURIComponent(runId)}/state`;
+  // Every instance answers for every run: the checks go to whichever the picker names.
+  const instance = picker(service, createRng(0x5eed));
+  const statePath = (runId: string) => `/v1/runs/${encodeURIComponent(runId)}/state`;
 
   // (c) one hash per acknowledged (run, version).
   const byVersion = new Map<string, Map<number, Set<string>>>();
@@ -98,14 +104,18 @@ export async function verifyLedger(
   // (a)/(d) each one loads with its hash.
   let lost = 0;
   await eachLimited(toLoad, 16, async ({ runId, version, hash }) => {
-    const { status, body } = await getJson(`${stateUrl(runId)}?version=${version}`, apiKeyOf(runId));
+    const { status, body, on } = await getJson(
+      instance,
+      `${statePath(runId)}?version=${version}`,
+      apiKeyOf(runId),
+    );
     if (status === 200 && body.hash === hash) return;
     lost++;
     violations.push({
       kind: 'lost',
       runId,
       version,
-      detail: `acked hash ${hash.slice(0, 12)}; GET ?version=${version} → ${status} ${
+      detail: `acked hash ${hash.slice(0, 12)}; GET ?version=${version}${on && ` on ${on}`} → ${status} ${
         status === 200
           ? `hash ${String(body.hash).slice(0, 12)} from ${String(body.servedBy)}`
           : JSON.stringify(body)
@@ -119,7 +129,7 @@ export async function verifyLedger(
   const runs = [...byVersion.keys()];
   await eachLimited(runs, 16, async (runId) => {
     const highest = Math.max(...byVersion.get(runId)!.keys());
-    const { status, body } = await getJson(stateUrl(runId), apiKeyOf(runId));
+    const { status, body, on } = await getJson(instance, statePath(runId), apiKeyOf(runId));
     const head = status === 200 ? Number(body.version) : -1;
     if (head >= highest) return;
     regressed++;
@@ -127,7 +137,7 @@ export async function verifyLedger(
       kind: 'regressed',
       runId,
       version: highest,
-      detail: `head ${status === 200 ? `v${head} from ${String(body.servedBy)}` : `→ ${status}`}, but v${highest} was acknowledged ${
+      detail: `head${on && ` on ${on}`} ${status === 200 ? `v${head} from ${String(body.servedBy)}` : `→ ${status}`}, but v${highest} was acknowledged ${
         ledger.acks.find((a) => a.runId === runId && a.version === highest && kept(a))?.durability
       }`,
       trail: trail(runId),

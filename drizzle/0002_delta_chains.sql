@@ -1,0 +1,2 @@
+ALTER TABLE "checkpoints" ADD COLUMN "format" text DEFAULT 'state' NOT NULL;--> statement-breakpoint
+ALTER TABLE "checkpoints" ADD CONSTRAINT "checkpoints_format_check" CHECK ("checkpoints"."format" in ('state', 'patch'));
