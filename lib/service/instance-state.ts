@@ -7,7 +7,6 @@
  *   be written (run → the newest such version). While a run is here, loads skip its hot copy and a save the hot
  *   tier accepted on top of it is not spooled; the entry goes once a promotion lands or the hot copy moves past
  *   it. Another instance does not know it: the consistency check (hot_behind_durable) repairs what is left.
- * - `runLocks`: serialises work on one run where no tier can arbitrate versions (both Redis and Postgres down).
  * - `heads`: the newest state this instance saved or loaded per run (canonical JSON, version, hash), so a patch
  *   on that version needs no read of its base. Never trusted on its own: the hot tier's compare-and-set checks
  *   the base's hash in the same Lua call (save.ts), and a save that cannot go through it reads the base again.
@@ -40,8 +39,6 @@ export interface InstanceState {
   missedByHot(key: RunKey): number | undefined;
   /** The hot tier now holds `version` of the run (a promotion was written). */
   hotCaughtUp(key: RunKey, version: number): void;
-  /** Runs `work` after every earlier call for the same run has settled. */
-  withRunLock<T>(key: RunKey, work: () => Promise<T>): Promise<T>;
   /** Remember the run's newest known state (a newer version replaces an older one, never the reverse). */
   rememberHead(key: RunKey, head: CachedHead): void;
   /** The cached state of `version` of the run, if that is the version cached. */
@@ -51,7 +48,6 @@ export interface InstanceState {
 
 export function createInstanceState(): InstanceState {
   const hotBehind = new Map<string, number>();
-  const tails = new Map<string, Promise<unknown>>();
   const heads = new Map<string, CachedHead>();
   let cachedBytes = 0;
   const dropHead = (name: string) => {
@@ -99,17 +95,6 @@ export function createInstanceState(): InstanceState {
     hotCaughtUp(key, version) {
       const missed = hotBehind.get(runName(key));
       if (missed !== undefined && version >= missed) hotBehind.delete(runName(key));
-    },
-    async withRunLock(key, work) {
-      const name = runName(key);
-      const previous = tails.get(name) ?? Promise.resolve();
-      const current = previous.catch(() => {}).then(work);
-      tails.set(name, current);
-      try {
-        return await current;
-      } finally {
-        if (tails.get(name) === current) tails.delete(name);
-      }
     },
   };
 }

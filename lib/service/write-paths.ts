@@ -210,8 +210,8 @@ async function spoolAfterHot(
   outage: TierUnavailable | undefined,
 ): Promise<SaveReceipt> {
   const { key, record } = write;
-  const missed = deps.instance.missedByHot(key);
-  if (missed !== undefined && record.version <= missed) {
+  const missed = Math.max(deps.instance.missedByHot(key) ?? 0, await spooledHead(deps, key));
+  if (record.version <= missed) {
     // The hot tier's compare-and-set ran against a copy older than Postgres' head: the version is taken.
     await revertHot(deps, write);
     // By this very save, perhaps: a retry whose first attempt Postgres took while Redis was away. Only
@@ -227,6 +227,11 @@ async function spoolAfterHot(
     if (!(error instanceof TierUnavailable)) await revertHot(deps, write);
     throw error;
   }
+}
+
+/** The newest version the fallback store holds for the run (0 for none): one spooled, or a hot debt. */
+async function spooledHead(deps: ServiceDeps, key: RunKey): Promise<number> {
+  return (await deps.fallback?.loadLatest(key))?.version ?? 0;
 }
 
 /** The hot tier cannot arbitrate: Postgres does, by compare-and-set on its head (its outage goes back to the table). */
@@ -250,8 +255,10 @@ async function commitWithoutHot(deps: ServiceDeps, pending: PendingWrite): Promi
     if (replay === 'complete') committed = await commit();
   }
   if (committed.status === 'committed') {
-    // The hot tier is probably still down: until a promotion lands, its copy of the run is stale.
+    // The hot tier is probably still down: until a promotion lands, its copy of the run is stale. This instance
+    // remembers it; every other instance learns it from the fallback store (noteHotDebt).
     deps.instance.noteHotBehind(key, record.version);
+    await noteHotDebt(deps, write);
     deps.hot
       .promote(key, write.whole(), 3600)
       .then((written) => written && deps.instance.hotCaughtUp(key, record.version))
@@ -260,18 +267,48 @@ async function commitWithoutHot(deps: ServiceDeps, pending: PendingWrite): Promi
   return answerOf(committed, write);
 }
 
-/** Both tiers down: compare against the newest version this fallback store holds for the run, then spool. */
+/**
+ * Records in the fallback store that the hot copy lacks a version Postgres committed without it: a spooled copy
+ * of that version (whole). Every instance's read sees the spool overtake the hot head and reads below it
+ * (read-path.ts), and spoolAfterHot refuses to spool over it; the drain finds it committed, promotes it into
+ * Redis and only then removes it — the debt is paid. Best effort: without a fallback (or with it down) only this
+ * instance knows, and the consistency check repairs the hot copy (hot_behind_durable).
+ */
+async function noteHotDebt(deps: ServiceDeps, write: PendingWrite): Promise<void> {
+  if (!deps.fallback) return;
+  try {
+    await deps.fallback.spool({
+      key: write.key,
+      record: write.whole(),
+      run: write.fields,
+      spooledAt: deps.now(),
+    });
+  } catch (error) {
+    deps.log.warn(
+      { err: error, runId: write.key.runId, version: write.record.version },
+      'the hot copy is behind Postgres and the fallback store could not record it',
+    );
+  }
+}
+
+/**
+ * Both tiers down: compare against the newest version the fallback store holds for the run, then take the
+ * version in the store (claimVersion: atomic across every instance sharing it) and spool. Without the claim two
+ * instances could both find version - 1 newest and spool the same version with different contents, each
+ * acknowledged: one of them lost at the drain.
+ */
 async function spoolChecked(deps: ServiceDeps, write: PendingWrite): Promise<SaveReceipt> {
   const fallback = requireFallback(deps);
   const { key, record } = write;
-  return deps.instance.withRunLock(key, async () => {
-    const newest = await fallback.loadLatest(key);
-    if (newest && newest.version !== record.version - 1) {
-      if (newest.version === record.version && newest.hash === record.hash) return write.receipt;
-      throw new VersionConflict(newest.version, record.version - 1);
-    }
-    return spool(deps, write);
-  });
+  const newest = await fallback.loadLatest(key);
+  if (newest && newest.version !== record.version - 1) {
+    if (newest.version === record.version && newest.hash === record.hash) return write.receipt;
+    throw new VersionConflict(newest.version, record.version - 1);
+  }
+  if ((await fallback.claimVersion(key, record.version, record.hash)) === 'taken')
+    throw new VersionConflict(record.version, record.version - 1);
+  // 'claimed' again by a retry whose first attempt spooled already: the store keeps both, the same content.
+  return spool(deps, write);
 }
 
 async function spool(deps: ServiceDeps, write: PendingWrite): Promise<SaveReceipt> {

@@ -294,6 +294,25 @@ export function fallbackContract(fx: FallbackFixture): void {
       });
     });
 
+    it('claims a version once: the same hash again is a retry, another hash finds it taken; claims go with their run', async () => {
+      expect(await store.claimVersion(a, 3, 'h3')).toBe('claimed');
+      expect(await store.claimVersion(a, 3, 'h3')).toBe('claimed');
+      expect(await store.claimVersion(a, 3, 'other')).toBe('taken');
+      expect(await store.claimVersion(b, 3, 'other')).toBe('claimed'); // another tenant's run
+      expect(await store.claimVersion(a, 4, 'other')).toBe('claimed');
+      const results = await Promise.all(
+        Array.from({ length: 20 }, (_, i) => store.claimVersion(c, 7, `writer-${i}`)),
+      );
+      expect(results.filter((r) => r === 'claimed')).toHaveLength(1);
+      // A drained write takes its claim along; so does erasing the run.
+      const spooled = await store.spool(write(a, 3));
+      await store.remove(spooled.id);
+      expect(await store.claimVersion(a, 3, 'other')).toBe('claimed');
+      await store.removeRun(a);
+      expect(await store.claimVersion(a, 4, 'new')).toBe('claimed');
+      await expect(store.claimVersion(a, -1, 'h')).rejects.toThrow(RangeError);
+    });
+
     it('answers ping while open', async () => {
       await expect(store.ping()).resolves.toBeUndefined();
     });

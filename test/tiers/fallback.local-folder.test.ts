@@ -141,6 +141,21 @@ describe('local-folder fallback store · files', () => {
     await Promise.all([one.close(), two.close()]);
   });
 
+  it('answers a load with what another process spooled a moment ago, and claims a version for one process only', async () => {
+    const dir = join(await tempRoot(), 'spool');
+    const [one, two] = [await openAt(dir), await openAt(dir)];
+    await one.loadLatest(key); // the index of `one` is built before `two` spools
+    const theirs = await two.spool(write(key, 4));
+    expect(await one.loadLatest(key)).toEqual(theirs.record);
+    expect(await one.loadVersion(key, 4)).toEqual(theirs.record);
+    const [first, second] = await Promise.all([
+      one.claimVersion(key, 5, 'hash-one'),
+      two.claimVersion(key, 5, 'hash-two'),
+    ]);
+    expect([first, second].sort()).toEqual(['claimed', 'taken']);
+    await Promise.all([one.close(), two.close()]);
+  });
+
   it('quarantines by renaming the file into dead-letters/, byte for byte, its name carrying time and reason', async () => {
     const dir = join(await tempRoot(), 'spool');
     let clock = 1_767_225_600_000;

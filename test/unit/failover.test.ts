@@ -189,7 +189,13 @@ describe('the failover table, row by row', () => {
 
       const expected = EXPECTED[route];
       expect(answer).toBe(expected.durability);
-      expect(await whereIs(runId, who.tenant.id)).toEqual(expected.at);
+      // Postgres arbitrating without Redis leaves the hot copy behind: the fallback store records that (a whole
+      // copy of the version, a "hot debt" every instance sees) when it is up.
+      const debt = route === 'durable-arbitrates' && fallbackHealth === 'up';
+      expect(await whereIs(runId, who.tenant.id)).toEqual({
+        ...expected.at,
+        spooled: expected.at.spooled || debt,
+      });
     },
   );
 

@@ -99,4 +99,30 @@ describe('authenticator', () => {
     await expect(auth.authenticate(undefined)).rejects.toBeInstanceOf(Unauthorized);
     await expect(auth.authenticate(`Basic ${key}`)).rejects.toBeInstanceOf(Unauthorized);
   });
+
+  it('accepts a key Postgres vouched for recently while Postgres cannot answer, and nothing else', async () => {
+    const tenant: Tenant = { id: 't1', name: 'T', plan: 'mid', createdAt: 0 };
+    const key = generateApiKey();
+    let clock = 0;
+    let down = false;
+    const auth = createAuthenticator(
+      {
+        findTenantByKeyHash: async (hash) => {
+          if (down) throw new TierUnavailable('durable', 'down');
+          return hash === hashApiKey(key) ? tenant : null;
+        },
+      },
+      { cacheMs: 1000, staleIfErrorMs: 60_000, now: () => clock },
+    );
+    await auth.authenticate(`Bearer ${key}`);
+    await expect(auth.authenticate('Bearer unknown')).rejects.toBeInstanceOf(Unauthorized);
+    down = true;
+    clock = 30_000; // expired, but within staleIfErrorMs of the lookup
+    expect(await auth.authenticate(`Bearer ${key}`)).toBe(tenant);
+    // A key Postgres refused, or never saw, is not let in by an outage.
+    await expect(auth.authenticate('Bearer unknown')).rejects.toBeInstanceOf(TierUnavailable);
+    await expect(auth.authenticate(`Bearer ${generateApiKey()}`)).rejects.toBeInstanceOf(TierUnavailable);
+    clock = 61_000;
+    await expect(auth.authenticate(`Bearer ${key}`)).rejects.toBeInstanceOf(TierUnavailable);
+  });
 });

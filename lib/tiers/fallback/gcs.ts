@@ -55,6 +55,15 @@ export function createGcsFallback(options: GcsFallbackOptions): FallbackStore {
   const index = createRunIndex();
   const dead = createGcsDeadLetters(bucket, prefix, now);
   const objectOf = (id: string) => `${prefix}${id}.json`;
+  /** A version claim (claimVersion): an object created only if absent, holding the claiming hash. */
+  const claimOf = (hash: string, version: number | '') => `${prefix}claims/${hash}-${version}`;
+  const dropClaim = (name: string) =>
+    bucket
+      .file(name)
+      .delete()
+      .catch((error: unknown) => {
+        if (!isNotFound(error)) throw error;
+      });
   const fileOfObject = (name: string): SpoolFile | null =>
     name.startsWith(prefix) ? parseSpoolName(name.slice(prefix.length)) : null;
   let closed = false;
@@ -276,6 +285,15 @@ export function createGcsFallback(options: GcsFallbackOptions): FallbackStore {
       });
       return found?.write.record ?? null;
     },
+    async claimVersion(key, version, hash) {
+      ensureOpen();
+      if (!Number.isSafeInteger(version) || version < 0)
+        throw new RangeError(`claimVersion: version must be a non-negative integer, got ${version}`);
+      // Created only if absent (ifGenerationMatch: 0): of several instances, exactly one creates it.
+      return gcsCall(bucket, 'claimVersion', async () =>
+        (await create(claimOf(runHash(key), version), hash)) === null ? 'taken' : 'claimed',
+      );
+    },
     async remove(id) {
       ensureOpen();
       // An id that is not one of ours cannot exist here, and must never become an object name.
@@ -290,6 +308,7 @@ export function createGcsFallback(options: GcsFallbackOptions): FallbackStore {
         }
         if (object) await deleteIfUnchanged(object);
         index.forget(file);
+        await dropClaim(claimOf(file.runHash, file.version));
       });
     },
     async removeRun(key) {
@@ -303,6 +322,8 @@ export function createGcsFallback(options: GcsFallbackOptions): FallbackStore {
           index.forget({ id: write.id, runHash: runHash(key) });
           removed++;
         }
+        const [claims] = await bucket.getFiles({ prefix: claimOf(runHash(key), '') });
+        for (const claim of claims) await dropClaim(claim.name);
         return removed + (await dead.removeRun(key));
       });
     },

@@ -1,9 +1,9 @@
 /**
  * The fallback store in a local folder: one file per spooled write, written atomically; dead letters in a
- * subfolder (dead-letter-files.ts). Several processes may share the folder: names are unique, `list`, `count`,
- * `removeRun` and the dead-letter reads read the folder again, and a file another process removed is skipped.
+ * subfolder (dead-letter-files.ts). Several processes may share the folder: names are unique, every read lists
+ * the folder again (a spool by another instance is seen at once), and a file another process removed is skipped.
  */
-import { access, constants, mkdir, readFile, rm } from 'node:fs/promises';
+import { access, constants, mkdir, open, readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { TierUnavailable } from '../../errors.ts';
 import type { RunKey } from '../types.ts';
@@ -43,6 +43,9 @@ export interface LocalFolderFallbackOptions {
 }
 
 const FORMAT = 'strata-fallback/1';
+/** The subfolder of version claims (claimVersion): one file per claimed version, holding the claiming hash. */
+const CLAIM_DIR = 'claims';
+const claimFileOf = (hash: string, version: number) => `${hash}-${version}`;
 /** Files read at once by `list`: enough to hide latency, few enough to stay far from the fd limit. */
 const READ_BATCH = 32;
 
@@ -72,8 +75,9 @@ async function io<T>(operation: string, call: () => Promise<T>): Promise<T> {
 export async function createLocalFolderFallback(options: LocalFolderFallbackOptions): Promise<FallbackStore> {
   const { dir, staleTempMs = 60_000, now = Date.now } = options;
   const deadDir = join(dir, DEAD_LETTER_DIR);
-  // Per run (by hash): spool id → version. It may list files another process has removed since (they are
-  // dropped when a read misses them); it never misses a file this process spooled.
+  const claimDir = join(dir, CLAIM_DIR);
+  // Per run (by hash): spool id → version, refreshed by a listing before every read. It may list files another
+  // process has removed since (they are dropped when a read misses them).
   const index = new Map<string, Map<string, number>>();
   let closed = false;
 
@@ -124,8 +128,12 @@ export async function createLocalFolderFallback(options: LocalFolderFallbackOpti
     return parsed.write;
   }
 
-  /** The run's writes, newest version first, that pass `accept`; stops at the first `limit`. */
+  /**
+   * The run's writes, newest version first, that pass `accept`; stops at the first `limit`. The folder is listed
+   * first: another instance sharing it may have spooled since (a directory listing, the files are not read).
+   */
   async function findInRun(key: RunKey, accept: (version: number) => boolean, limit: number) {
+    await scan();
     const hash = runHash(key);
     const candidates = [...(index.get(hash) ?? [])]
       .map(([id, version]) => ({ id, version }))
@@ -183,12 +191,39 @@ export async function createLocalFolderFallback(options: LocalFolderFallbackOpti
       const [write] = await io('loadVersion', () => findInRun(key, (v) => v === version, 1));
       return write?.record ?? null;
     },
+    async claimVersion(key, version, hash) {
+      ensureOpen();
+      if (!Number.isSafeInteger(version) || version < 0)
+        throw new RangeError(`claimVersion: version must be a non-negative integer, got ${version}`);
+      return io('claimVersion', async () => {
+        // Made on the first claim: a store that never needed one has no such folder.
+        await mkdir(claimDir, { recursive: true, mode: 0o700 });
+        const path = join(claimDir, claimFileOf(runHash(key), version));
+        // O_EXCL: of several processes creating the same name, exactly one succeeds.
+        const created = await open(path, 'wx', 0o600).catch((error: NodeJS.ErrnoException) => {
+          if (error.code === 'EEXIST') return null;
+          throw error;
+        });
+        if (!created) return (await readFile(path, 'utf8')) === hash ? 'claimed' : 'taken';
+        try {
+          await created.writeFile(hash, 'utf8');
+          await created.sync();
+        } finally {
+          await created.close();
+        }
+        await syncDir(claimDir);
+        return 'claimed';
+      });
+    },
     async remove(id) {
       ensureOpen();
       // An id that is not one of ours cannot exist here, and must never become a path.
       const file = parseSpoolName(fileOf(id));
       if (!file) return;
-      await io('remove', () => rm(join(dir, fileOf(id)), { force: true }));
+      await io('remove', async () => {
+        await rm(join(dir, fileOf(id)), { force: true });
+        await rm(join(claimDir, claimFileOf(file.runHash, file.version)), { force: true });
+      });
       forget(file.id, file.runHash);
     },
     async removeRun(key) {
@@ -203,6 +238,8 @@ export async function createLocalFolderFallback(options: LocalFolderFallbackOpti
         // An erased run must not come back after a power cut: make the removals durable.
         if (doomed.length > 0) await syncDir(dir);
         const hash = runHash(key);
+        for (const name of await readdir(claimDir).catch(() => []))
+          if (name.startsWith(`${hash}-`)) await rm(join(claimDir, name), { force: true });
         const candidates = (await listDeadLetterFiles(deadDir)).filter((f) => f.runHash === hash);
         let letters = 0;
         for (const file of candidates) {

@@ -13,6 +13,9 @@ export interface MemoryFallbackOptions {
 }
 
 const sameRun = (a: RunKey, b: RunKey) => a.tenantId === b.tenantId && a.runId === b.runId;
+/** The claim of one version; the run's claims share the prefix of version ''. */
+const claimName = (key: RunKey, version: number | '') =>
+  `${JSON.stringify([key.tenantId, key.runId])}:${version}`;
 
 export function createMemoryFallback(options: MemoryFallbackOptions = {}): FallbackStore {
   const { now = Date.now } = options;
@@ -21,6 +24,8 @@ export function createMemoryFallback(options: MemoryFallbackOptions = {}): Fallb
   const writes = new Map<string, SpooledWrite>();
   // Quarantined in any order: sorted by id when listed.
   const dead = new Map<string, DeadLetter>();
+  // claimName → the hash that claimed it.
+  const claims = new Map<string, string>();
   let closed = false;
 
   function open(): void {
@@ -62,14 +67,28 @@ export function createMemoryFallback(options: MemoryFallbackOptions = {}): Fallb
       open();
       return ofRun(key).find((w) => w.record.version === version)?.record ?? null;
     },
+    async claimVersion(key, version, hash) {
+      open();
+      if (!Number.isSafeInteger(version) || version < 0)
+        throw new RangeError(`claimVersion: version must be a non-negative integer, got ${version}`);
+      const name = claimName(key, version);
+      const held = claims.get(name);
+      if (held !== undefined) return held === hash ? 'claimed' : 'taken';
+      claims.set(name, hash);
+      return 'claimed';
+    },
     async remove(id) {
       open();
+      const write = writes.get(id);
+      if (write) claims.delete(claimName(write.key, write.record.version));
       writes.delete(id);
     },
     async removeRun(key) {
       open();
       const doomed = ofRun(key);
       for (const write of doomed) writes.delete(write.id);
+      const prefix = claimName(key, '');
+      for (const name of [...claims.keys()]) if (name.startsWith(prefix)) claims.delete(name);
       const letters = [...dead.values()].filter((d) => sameRun(d.write.key, key));
       for (const letter of letters) dead.delete(letter.write.id);
       return doomed.length + letters.length;

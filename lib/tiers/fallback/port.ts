@@ -42,6 +42,14 @@ export interface DeadLetter {
 export interface FallbackStore {
   /** Durable when it resolves (data and directory entry on disk). */
   spool(write: Omit<SpooledWrite, 'id'>): Promise<SpooledWrite>;
+  /**
+   * Takes `version` of the run, once, atomically for every instance sharing the store: the arbiter of a save that
+   * neither Redis nor Postgres could take (the store is then the only tier that can say which writer got a
+   * version number). 'claimed' for the first claim and for a claim of the same `hash` again (a retry);
+   * 'taken' when another content claimed the version first. A claim goes with its spooled write (`remove`,
+   * `removeRun`).
+   */
+  claimVersion(key: RunKey, version: number, hash: string): Promise<'claimed' | 'taken'>;
   /** Oldest first; `after` is an id for paging. */
   list(page: ListPage): Promise<SpooledWrite[]>;
   /** The newest spooled version of a run (highest record.version; on a tie the one spooled last), or null. */
