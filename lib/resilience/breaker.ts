@@ -1,6 +1,8 @@
 /**
  * A circuit breaker per tier: after a run of failures the tier is skipped at once for a while, so one dead
  * tier does not make every request wait for its timeout (DESIGN.md, "a tier that fails is skipped quickly").
+ * With a `probe` (the tier's ping), the breaker itself finds out when the tier is back: one cheap call at a
+ * time, at growing intervals, instead of a user request sent as the trial after `openMs`.
  */
 import { type TierName, TierUnavailable } from '../errors.ts';
 
@@ -33,6 +35,22 @@ export interface CircuitBreakerOptions {
    */
   readonly halfOpenMaxCalls?: number | undefined;
   /**
+   * A cheap call that resolves when the tier answers (its `ping`). While the circuit is open the breaker runs
+   * it itself, one at a time: first `probeMinMs` after opening, then at doubling intervals up to `openMs`;
+   * its success closes the circuit, its failure keeps it open. Calls are refused all the while, so no user
+   * request pays for a trial, and a dead tier sees at most one probe per interval. Interval growth carries
+   * over when a circuit that a probe closed opens again before any call succeeded (a ping that answers while
+   * real calls fail cannot make the circuit flap faster than `openMs`). Without it, the first call after
+   * `openMs` is the trial (half-open).
+   * @default undefined
+   */
+  readonly probe?: (() => Promise<unknown>) | undefined;
+  /**
+   * First interval between opening and a probe, in ms (then doubled up to `openMs`).
+   * @default 100
+   */
+  readonly probeMinMs?: number | undefined;
+  /**
    * Clock in epoch ms; tests inject one to pass `openMs` without waiting.
    * @default Date.now
    */
@@ -59,6 +77,8 @@ export interface CircuitBreaker {
   /** The current state. An open circuit whose `openMs` has passed stays 'open' until a call tries it. */
   state(): BreakerState;
   snapshot(): BreakerSnapshot;
+  /** Stops probing for good (the tier is closing); calls are still answered as the state says. */
+  dispose(): void;
 }
 
 function positiveInteger(value: number, what: string): number {
@@ -73,6 +93,10 @@ export function createCircuitBreaker(options: CircuitBreakerOptions): CircuitBre
   const maxTrials = positiveInteger(options.halfOpenMaxCalls ?? 1, 'halfOpenMaxCalls');
   const openMs = options.openMs ?? 1_000;
   if (!Number.isFinite(openMs) || openMs < 0) throw new RangeError(`openMs must be >= 0, got ${openMs}`);
+  const { probe } = options;
+  const probeMinMs = Math.min(options.probeMinMs ?? 100, openMs);
+  if (!Number.isFinite(probeMinMs) || probeMinMs < 0)
+    throw new RangeError(`probeMinMs must be >= 0, got ${probeMinMs}`);
 
   let state: BreakerState = 'closed';
   let failures = 0;
@@ -82,6 +106,12 @@ export function createCircuitBreaker(options: CircuitBreakerOptions): CircuitBre
   // Bumped on every transition: a call admitted under an earlier state (one still in flight when the
   // circuit opened, say) must not close or re-open the circuit when it finally settles.
   let generation = 0;
+  // Probing (with `probe` only): the pending timer, the next interval, and whether the last close was a
+  // probe's with no call succeeding since (then a re-open keeps the grown interval).
+  let probeTimer: ReturnType<typeof setTimeout> | undefined;
+  let probeInterval = probeMinMs;
+  let closedByProbe = false;
+  let disposed = false;
 
   function transition(to: BreakerState, error?: TierUnavailable): void {
     const from = state;
@@ -90,6 +120,10 @@ export function createCircuitBreaker(options: CircuitBreakerOptions): CircuitBre
     trials = 0;
     if (to === 'open') openedAt = now();
     if (to === 'closed') failures = 0;
+    if (to === 'open' && probe) {
+      probeInterval = closedByProbe ? Math.min(openMs, Math.max(probeInterval * 2, probeMinMs)) : probeMinMs;
+      scheduleProbe();
+    }
     try {
       onStateChange?.({ name, from, to, ...(error && { error }) });
     } catch (e) {
@@ -97,7 +131,40 @@ export function createCircuitBreaker(options: CircuitBreakerOptions): CircuitBre
     }
   }
 
+  function scheduleProbe(): void {
+    clearTimeout(probeTimer);
+    if (disposed || !probe) return;
+    const openedIn = generation;
+    probeTimer = setTimeout(() => {
+      probeTimer = undefined;
+      void runProbe(openedIn);
+    }, probeInterval);
+    // A breaker must never keep a process alive on its own.
+    probeTimer.unref?.();
+  }
+
+  async function runProbe(openedIn: number): Promise<void> {
+    if (!probe || disposed || generation !== openedIn || state !== 'open') return;
+    let up = false;
+    try {
+      await probe();
+      up = true;
+    } catch {
+      // Still down: try again later.
+    }
+    if (disposed || generation !== openedIn || state !== 'open') return;
+    if (up) {
+      closedByProbe = true;
+      transition('closed');
+      return;
+    }
+    probeInterval = Math.min(openMs, probeInterval * 2);
+    scheduleProbe();
+  }
+
   function admit(): boolean {
+    // With a probe, only the probe closes an open circuit.
+    if (state === 'open' && probe && !disposed) return false;
     if (state === 'open' && now() - (openedAt ?? 0) >= openMs) transition('half_open');
     if (state === 'closed') return true;
     if (state === 'half_open' && trials < maxTrials) {
@@ -108,7 +175,12 @@ export function createCircuitBreaker(options: CircuitBreakerOptions): CircuitBre
   }
 
   function rejection(): TierUnavailable {
-    const why = state === 'half_open' ? 'a trial call is in progress' : `retrying in ${retryIn()} ms`;
+    const why =
+      state === 'half_open'
+        ? 'a trial call is in progress'
+        : probe && !disposed
+          ? 'probing the tier'
+          : `retrying in ${retryIn()} ms`;
     const last = lastError ? ` (last error: ${lastError.message})` : '';
     return new TierUnavailable(
       name,
@@ -125,6 +197,7 @@ export function createCircuitBreaker(options: CircuitBreakerOptions): CircuitBre
       // The tier answered (a conflict, a not-found, a TierRejected refusal of the data): it is up.
       if (state === 'half_open') transition('closed');
       else failures = 0;
+      closedByProbe = false;
       return;
     }
     lastError = error;
@@ -146,6 +219,11 @@ export function createCircuitBreaker(options: CircuitBreakerOptions): CircuitBre
       }
     },
     state: () => state,
+    dispose() {
+      disposed = true;
+      clearTimeout(probeTimer);
+      probeTimer = undefined;
+    },
     snapshot: () => ({
       state,
       consecutiveFailures: failures,

@@ -24,7 +24,7 @@ export interface GuardOptions<T> {
 
 /**
  * A view of `tier` whose methods run through `breaker`. `ping` is guarded too, so the health check reports
- * an open circuit as down; once `openMs` has passed, a ping is as good a trial call as any.
+ * an open circuit as down (the breaker's own probe calls the tier's ping directly). `close` stops the probing.
  */
 export function guardTier<T extends object & AsyncPort<T>>(
   tier: T,
@@ -41,9 +41,18 @@ export function guardTier<T extends object & AsyncPort<T>>(
       let wrapper = wrappers.get(property);
       if (wrapper === undefined) {
         // `this` is the tier, not the proxy: adapters that are classes read their #private state through it.
-        wrapper = direct.has(property)
-          ? value.bind(target)
-          : (...args: unknown[]) => breaker.run(() => Reflect.apply(value, target, args) as Promise<unknown>);
+        if (property === 'close') {
+          // A closing tier is probed no more.
+          wrapper = (...args: unknown[]) => {
+            breaker.dispose();
+            return Reflect.apply(value, target, args);
+          };
+        } else {
+          wrapper = direct.has(property)
+            ? value.bind(target)
+            : (...args: unknown[]) =>
+                breaker.run(() => Reflect.apply(value, target, args) as Promise<unknown>);
+        }
         wrappers.set(property, wrapper);
       }
       return wrapper;

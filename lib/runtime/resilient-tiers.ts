@@ -1,6 +1,7 @@
 /**
  * Puts each tier behind its own circuit breaker, so a dead tier is skipped without paying its timeout on every
- * request and is tried again once it recovers (one trial call after `openMs`).
+ * request, and is served again as soon as its own ping answers: the breaker probes an open tier itself (one ping
+ * at a time, every 100 ms at first, doubling up to `openMs`), so recovery costs no user request a trial.
  */
 
 import type { TierName } from '../errors.ts';
@@ -11,8 +12,10 @@ import { guardTier } from '../resilience/guard.ts';
 export interface BreakerSettings {
   /** Consecutive unavailable answers that open the circuit. @default 3 */
   readonly failureThreshold?: number;
-  /** How long an open circuit skips the tier before one trial call. @default 500 */
+  /** The longest interval between two probes of an open circuit (the trial interval without a ping). @default 500 */
   readonly openMs?: number;
+  /** The first probe after the circuit opens, in ms; the interval then doubles up to `openMs`. @default 100 */
+  readonly probeMinMs?: number;
 }
 
 export type Breakers = Partial<Record<TierName, CircuitBreaker>>;
@@ -28,10 +31,18 @@ export function withBreaker<T extends object>(
     name,
     failureThreshold: settings.failureThreshold ?? 3,
     openMs: settings.openMs ?? 500,
+    probeMinMs: settings.probeMinMs ?? 100,
+    // The tier's own ping, not the guarded one (which the open circuit would refuse).
+    probe: pingOf(tier),
     onStateChange: (change) =>
       log.warn({ tier: change.name, from: change.from, to: change.to }, 'circuit breaker'),
   });
   breakers[name] = breaker;
   // biome-ignore lint/suspicious/noExplicitAny: guardTier checks the port is all-async; the ports here are.
   return guardTier(tier as any, breaker) as T;
+}
+
+function pingOf(tier: object): (() => Promise<unknown>) | undefined {
+  const ping: unknown = Reflect.get(tier, 'ping');
+  return typeof ping === 'function' ? () => Reflect.apply(ping, tier, []) as Promise<unknown> : undefined;
 }

@@ -1,5 +1,5 @@
 /** The circuit breaker and the guard that puts a tier behind it. */
-import { describe, expect, it, vi } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { NotFound, TierUnavailable, VersionConflict } from '../../lib/errors.ts';
 import { type BreakerStateChange, createCircuitBreaker } from '../../lib/resilience/breaker.ts';
 import { guardTier } from '../../lib/resilience/guard.ts';
@@ -153,6 +153,95 @@ describe('circuit breaker', () => {
     expect(breaker.state()).toBe('open');
     expect(warn).toHaveBeenCalledWith(expect.stringContaining('listener bug'));
     warn.mockRestore();
+  });
+});
+
+describe('circuit breaker with a probe', () => {
+  /** A breaker whose probe answers as `tierUp` says; fake timers drive the probe schedule. */
+  function probed(options: { openMs?: number; probeMinMs?: number } = {}) {
+    vi.useFakeTimers();
+    let tierUp = false;
+    const probes: number[] = [];
+    const changes: BreakerStateChange[] = [];
+    const breaker = createCircuitBreaker({
+      name: 'durable',
+      failureThreshold: 1,
+      openMs: options.openMs ?? 400,
+      probeMinMs: options.probeMinMs ?? 100,
+      probe: async () => {
+        probes.push(Date.now());
+        if (!tierUp) throw new TierUnavailable('durable', 'still down');
+      },
+      onStateChange: (c) => changes.push(c),
+    });
+    return {
+      breaker,
+      probes,
+      changes,
+      setUp: (up: boolean) => {
+        tierUp = up;
+      },
+    };
+  }
+
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it('closes as soon as a probe answers, without a user request as the trial', async () => {
+    const { breaker, changes, setUp } = probed();
+    await expect(breaker.run(down)).rejects.toThrow('connection refused');
+    setUp(true);
+    const call = vi.fn(ok);
+    // Open: refused without calling the tier, whatever the clock says.
+    await expect(breaker.run(call)).rejects.toThrow(/probing the tier/);
+    expect(call).not.toHaveBeenCalled();
+    await vi.advanceTimersByTimeAsync(100);
+    expect(breaker.state()).toBe('closed');
+    expect(changes.map((c) => `${c.from}>${c.to}`)).toEqual(['closed>open', 'open>closed']);
+    await expect(breaker.run(call)).resolves.toBe('ok');
+  });
+
+  it('probes one at a time, every 100 ms at first and doubling up to openMs, while the tier stays down', async () => {
+    const { breaker, probes } = probed({ openMs: 400 });
+    const start = Date.now();
+    await expect(breaker.run(down)).rejects.toThrow();
+    await vi.advanceTimersByTimeAsync(2_000);
+    const at = probes.map((t) => t - start);
+    expect(at.slice(0, 5)).toEqual([100, 300, 700, 1_100, 1_500]);
+    // Never more often than every openMs once grown: a dead tier is not hammered.
+    for (let i = 3; i < at.length; i++) expect(at[i]! - at[i - 1]!).toBe(400);
+    expect(breaker.state()).toBe('open');
+  });
+
+  it('a ping that answers while calls keep failing cannot make the circuit flap faster than openMs', async () => {
+    const { breaker, probes, setUp } = probed({ openMs: 400 });
+    setUp(true);
+    const reopened: number[] = [];
+    for (let round = 0; round < 5; round++) {
+      reopened.push(Date.now());
+      await expect(breaker.run(down)).rejects.toThrow();
+      await vi.advanceTimersByTimeAsync(400);
+      expect(breaker.state()).toBe('closed');
+    }
+    // From each re-opening to the probe that closed it again.
+    expect(probes.map((t, i) => t - reopened[i]!)).toEqual([100, 200, 400, 400, 400]);
+    // A call that succeeds resets the schedule: the next outage is probed quickly again.
+    await expect(breaker.run(ok)).resolves.toBe('ok');
+    const before = probes.length;
+    const reopenedAt = Date.now();
+    await expect(breaker.run(down)).rejects.toThrow();
+    await vi.advanceTimersByTimeAsync(100);
+    expect(probes.slice(before).map((t) => t - reopenedAt)).toEqual([100]);
+  });
+
+  it('stops probing once disposed (the tier closed), and an in-flight probe changes nothing then', async () => {
+    const { breaker, probes } = probed();
+    await expect(breaker.run(down)).rejects.toThrow();
+    breaker.dispose();
+    await vi.advanceTimersByTimeAsync(5_000);
+    expect(probes).toEqual([]);
+    expect(breaker.state()).toBe('open');
   });
 });
 

@@ -29,8 +29,9 @@ const RUN_COLUMNS = sql.join(
 
 /**
  * The checkpoint columns the archive copies, in ONE place: the port field, the expression over the checkpoint
- * row `c` that yields it, and whether it comes back as a number (float8) or text. A field added to
- * StoredVersion fails to compile here until it is listed, so a new column cannot be left out of the archive
+ * row `c` that yields it, and whether it comes back as a number (float8) or text (`-or-null` for a nullable
+ * column). A field added to StoredVersion fails to compile here until it is listed, so a new column cannot be
+ * left out of the archive; its ClickHouse side is CHECKPOINT_INSERT in lib/tiers/archive/rows.ts
  * (`baseHash` and `chain` are not columns: a patch's base is the row before it, its position is derived).
  */
 export const ARCHIVED_CHECKPOINT_COLUMNS = {
@@ -46,8 +47,10 @@ export const ARCHIVED_CHECKPOINT_COLUMNS = {
   savedAt: { sql: '(extract(epoch FROM c.saved_at) * 1000)::float8', type: 'number' },
 } as const satisfies Record<
   Exclude<keyof ArchivedCheckpointRow, 'baseHash' | 'chain'>,
-  { sql: string; type: 'text' | 'number' }
+  { sql: string; type: ArchivedColumnType }
 >;
+
+export type ArchivedColumnType = 'text' | 'number' | 'text-or-null' | 'number-or-null';
 
 const CHECKPOINT_SELECT = sql.raw(
   Object.entries(ARCHIVED_CHECKPOINT_COLUMNS)

@@ -13,6 +13,7 @@ import type {
 } from './archive-queue-port.ts';
 import {
   ARCHIVED_CHECKPOINT_COLUMNS,
+  type ArchivedColumnType,
   abandonStatement,
   batchCheckpointsStatement,
   claimStatement,
@@ -151,10 +152,18 @@ function toArchivableRun(row: Record<string, unknown>): ArchivableRun {
   };
 }
 
-const CHECKPOINT_FIELDS = Object.entries(ARCHIVED_CHECKPOINT_COLUMNS).map(([field, column]) => ({
-  field,
-  read: column.type === 'number' ? num : text,
-}));
+const READERS: Record<ArchivedColumnType, (value: unknown) => unknown> = {
+  text,
+  number: num,
+  'text-or-null': textOrNull,
+  'number-or-null': numOrNull,
+};
+const CHECKPOINT_FIELDS = Object.entries(ARCHIVED_CHECKPOINT_COLUMNS).map(
+  ([field, column]: [string, { readonly type: ArchivedColumnType }]) => ({
+    field,
+    read: READERS[column.type],
+  }),
+);
 
 /** A row of batchCheckpointsStatement: its columns are named after the port's fields already. */
 function toArchivedCheckpointRow(row: Record<string, unknown>): ArchivedCheckpointRow {
