@@ -33,7 +33,7 @@ export function stateApiDeps(
   });
   return {
     service,
-    auth: createAuthenticator(tiers.durable),
+    auth: createAuthenticator(tiers.durable, { shared: tiers.hot }),
     limits: { maxBodyBytes: config.limits.maxBodyBytes, maxDepth: config.limits.maxDepth },
   };
 }

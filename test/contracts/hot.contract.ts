@@ -599,6 +599,15 @@ export function hotContract(fx: HotFixture): void {
       });
     });
 
+    it('keeps a credential for its TTL, for every caller; an unknown one is null', async () => {
+      const hash = `k-${randomUUID()}`;
+      expect(await tier.recallCredential(hash)).toBeNull();
+      await tier.rememberCredential(hash, '{"id":"t","plan":"mid","é":"🧪"}', 1);
+      expect(await tier.recallCredential(hash)).toBe('{"id":"t","plan":"mid","é":"🧪"}');
+      await elapse(1_300);
+      expect(await tier.recallCredential(hash)).toBeNull();
+    });
+
     it('answers ping, and rejects calls with TierUnavailable once closed', async () => {
       await expect(tier.ping()).resolves.toBeUndefined();
       const other = await fx.create();

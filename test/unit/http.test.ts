@@ -7,6 +7,7 @@ import { Router } from '../../lib/http/router.ts';
 import { type ApiRequest, RawJson } from '../../lib/http/types.ts';
 import { silentLogger } from '../../lib/observability/logger.ts';
 import type { Tenant } from '../../lib/tiers/durable/port.ts';
+import { createMemoryHotTier } from '../../lib/tiers/hot/memory.ts';
 
 const request = (method: string, path: string): ApiRequest => ({
   requestId: 'test',
@@ -124,5 +125,31 @@ describe('authenticator', () => {
     await expect(auth.authenticate(`Bearer ${generateApiKey()}`)).rejects.toBeInstanceOf(TierUnavailable);
     clock = 61_000;
     await expect(auth.authenticate(`Bearer ${key}`)).rejects.toBeInstanceOf(TierUnavailable);
+  });
+
+  it('lets an instance that never saw a key check it while Postgres is down, from what another kept in the hot tier', async () => {
+    const tenant: Tenant = { id: 't1', name: 'T', plan: 'enterprise', createdAt: 5 };
+    const key = generateApiKey();
+    const hot = await createMemoryHotTier();
+    let down = false;
+    const directory = {
+      findTenantByKeyHash: async (hash: string) => {
+        if (down) throw new TierUnavailable('durable', 'down');
+        return hash === hashApiKey(key) ? tenant : null;
+      },
+    };
+    const first = createAuthenticator(directory, { shared: hot });
+    expect(await first.authenticate(`Bearer ${key}`)).toBe(tenant);
+    await expect(first.authenticate('Bearer unknown')).rejects.toBeInstanceOf(Unauthorized);
+    await new Promise((resolve) => setTimeout(resolve, 10)); // the hot write is not awaited
+    down = true;
+    const cold = createAuthenticator(directory, { shared: hot });
+    expect(await cold.authenticate(`Bearer ${key}`)).toEqual(tenant);
+    // Only a key Postgres vouched for: an invalid one, or garbage kept under a key's hash, is not let in.
+    await expect(cold.authenticate('Bearer unknown')).rejects.toBeInstanceOf(TierUnavailable);
+    const forged = generateApiKey();
+    await hot.rememberCredential(hashApiKey(forged), '{"id":"x","plan":"root"}', 60);
+    await expect(cold.authenticate(`Bearer ${forged}`)).rejects.toBeInstanceOf(TierUnavailable);
+    await hot.close();
   });
 });

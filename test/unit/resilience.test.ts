@@ -265,6 +265,8 @@ describe('guardTier', () => {
       outboxBatch: method('outboxBatch'),
       outboxAck: method('outboxAck'),
       outboxSize: method('outboxSize'),
+      rememberCredential: method('rememberCredential'),
+      recallCredential: method('recallCredential'),
       close: async () => {
         calls.push('close');
       },
@@ -289,6 +291,8 @@ describe('guardTier', () => {
       outboxBatch: () => guarded.outboxBatch({ savedBefore: 0, limit: 1 }),
       outboxAck: () => guarded.outboxAck([]),
       outboxSize: () => guarded.outboxSize(),
+      rememberCredential: () => guarded.rememberCredential('h', 'v', 1),
+      recallCredential: () => guarded.recallCredential('h'),
     };
     for (const call of Object.values(invoke)) await expect(call()).rejects.toBeInstanceOf(TierUnavailable);
     expect(breaker.snapshot().consecutiveFailures).toBe(Object.keys(invoke).length);
@@ -303,6 +307,8 @@ describe('guardTier', () => {
       'outboxBatch',
       'outboxAck',
       'outboxSize',
+      'rememberCredential',
+      'recallCredential',
     ]);
 
     // Open it: no method reaches the tier any more, except close.

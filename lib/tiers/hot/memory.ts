@@ -65,6 +65,8 @@ export async function createMemoryHotTier(options: MemoryHotTierOptions = {}): P
     : { runs: new Map<string, RunEntry>(), outbox: new Map<string, OutboxEntry>() };
   // The outbox never expires: it records heads acknowledged before they were durable, until a drain acks them.
   const { runs, outbox } = state;
+  // Not in the snapshot: a process that restarts asks Postgres again (the embedded tier has one instance).
+  const credentials = new Map<string, Expiring<string>>();
   let closed = false;
   let dirty = false;
   let writes = 0;
@@ -208,6 +210,16 @@ export async function createMemoryHotTier(options: MemoryHotTierOptions = {}): P
       run.sealedUntil = now() + ttlMs(ttlSeconds);
       runs.set(id, run);
       changed();
+    },
+    async rememberCredential(keyHash, value, ttlSeconds) {
+      assertOpen();
+      credentials.set(keyHash, { value, expiresAt: now() + ttlMs(ttlSeconds) });
+    },
+    async recallCredential(keyHash) {
+      assertOpen();
+      const entry = live(credentials.get(keyHash));
+      if (!entry) credentials.delete(keyHash);
+      return entry?.value ?? null;
     },
     async delete(key) {
       assertOpen();

@@ -88,6 +88,14 @@ export interface HotTier {
   outboxAck(entries: readonly OutboxEntry[]): Promise<number>;
   /** How many runs the outbox holds. */
   outboxSize(): Promise<number>;
+  /**
+   * Keep what the durable tier answered for an API key (its sha256 hash; `value` is opaque to the tier) for
+   * `ttlSeconds`, where every instance finds it: an instance that never saw the key can still check it while
+   * Postgres is down (lib/auth/api-keys.ts).
+   */
+  rememberCredential(keyHash: string, value: string, ttlSeconds: number): Promise<void>;
+  /** What `rememberCredential` kept for the key hash, or null (never kept, or expired). */
+  recallCredential(keyHash: string): Promise<string | null>;
   /** One cheap round trip, for health checks. */
   ping(): Promise<void>;
   /** Release connections (tests, shutdown). */

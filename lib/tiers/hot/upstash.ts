@@ -11,6 +11,7 @@
  *   <prefix>:{<tenantId>:<runId>}:idem:<key>    HASH {fingerprint, receipt} (TTL of the receipt)
  *   <prefix>:{<tenantId>:<runId>}:receipts      SET of the run's receipt keys, so delete needs no SCAN
  *   <prefix>:{<tenantId>:<runId>}:sealed        STRING, present while the run is completed (TTL of the seal)
+ *   <prefix>:credential:<sha256 of an API key>  STRING, what Postgres answered for the key (TTL)
  *   <prefix>:outbox                             ZSET of runs not durable yet (upstash-outbox.ts; not on a
  *                                               run's slot: its scripts assume a single-shard Redis)
  * tenantId and runId are URI-encoded so ':', '{' and '}' inside them cannot make two runs share keys.
@@ -241,6 +242,17 @@ export function createUpstashHotTier(config: UpstashHotTierConfig): HotTier {
     async seal(key, ttlSeconds) {
       const sealed = runKeys(keyPrefix, key).sealed;
       await call('seal', () => redis.set(sealed, '1', { px: Number(ttlMs(ttlSeconds)) }));
+    },
+    async rememberCredential(keyHash, value, ttlSeconds) {
+      const name = `${keyPrefix}:credential:${keyHash}`;
+      await call('rememberCredential', () => redis.set(name, value, { px: Number(ttlMs(ttlSeconds)) }));
+    },
+    async recallCredential(keyHash) {
+      const name = `${keyPrefix}:credential:${keyHash}`;
+      return call('recallCredential', async () => {
+        const value: unknown = await redis.get(name);
+        return value === null || value === undefined ? null : String(value);
+      });
     },
     async delete(key) {
       const k = runKeys(keyPrefix, key);
