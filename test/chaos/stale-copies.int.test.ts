@@ -21,8 +21,15 @@ beforeAll(async () => {
   const logDir = chaosLogDir('stale-copies');
   engines = await startFaultyEngines({ instances: CHAOS_INSTANCES, ...(logDir && { logDir }) });
   ({ apiKey, tenantId } = await engines.createTenant('mid'));
-  // Instances start cold: one that never saw the key checks it through the hot tier when Postgres is down (what
-  // another instance kept there, lib/auth/api-keys.ts).
+  // Every instance has served this tenant once: a scenario starts from instances that know its key, as a fleet
+  // in service does. (One that never saw it checks it through the hot tier while Postgres is down, but not with
+  // Redis down too: scenarios with both down would then depend on which instance served before.)
+  for (const instance of engines.fleet!.live()) {
+    const res = await fetch(`${instance.url}/v1/runs?limit=1`, {
+      headers: { authorization: `Bearer ${apiKey}` },
+    });
+    expect(res.status).toBe(200);
+  }
 }, 60_000);
 afterEach(async () => {
   await engines?.heal();
