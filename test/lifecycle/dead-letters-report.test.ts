@@ -4,7 +4,7 @@
  * tier and fallback, PGlite.
  */
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { TierRejected } from '../../lib/errors.ts';
 import { errorReply } from '../../lib/http/errors.ts';
 import { checkConsistency } from '../../lib/lifecycle/consistency.ts';
@@ -12,24 +12,18 @@ import { formatConsistencyReport } from '../../lib/lifecycle/consistency-format.
 import { silentLogger } from '../../lib/observability/logger.ts';
 import { type Caller, createPersistenceService } from '../../lib/service/index.ts';
 import type { WithRunScan } from '../../lib/tiers/durable/archive-queue-port.ts';
-import { createPgliteDurableTier } from '../../lib/tiers/durable/pglite.ts';
 import type { DurableTier, TenantDirectory } from '../../lib/tiers/durable/port.ts';
 import { createMemoryFallback } from '../../lib/tiers/fallback/memory.ts';
 import type { FallbackStore } from '../../lib/tiers/fallback/port.ts';
-import { createMemoryHotTier } from '../../lib/tiers/hot/memory.ts';
 import type { HotTier } from '../../lib/tiers/hot/port.ts';
+import { withEmbeddedTiers } from '../support/embedded-tiers.ts';
 import { drain, runKey, spoolWrite } from './drain-scenario.ts';
 
 let durable: DurableTier & TenantDirectory & WithRunScan;
 let hot: HotTier;
 
-beforeAll(async () => {
-  durable = await createPgliteDurableTier();
-  hot = await createMemoryHotTier();
-});
-afterAll(async () => {
-  await durable?.close();
-  await hot?.close();
+withEmbeddedTiers((tiers) => {
+  ({ durable, hot } = tiers);
 });
 
 const service = (fallback: FallbackStore) =>

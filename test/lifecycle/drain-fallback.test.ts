@@ -1,25 +1,19 @@
 /** drain-fallback over the memory fallback, the memory hot tier and PGlite: dead letters, gaps, outages. */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { TierUnavailable } from '../../lib/errors.ts';
 import { silentLogger } from '../../lib/observability/logger.ts';
 import { type Breakers, withBreaker } from '../../lib/runtime/resilient-tiers.ts';
-import { createPgliteDurableTier } from '../../lib/tiers/durable/pglite.ts';
 import type { DurableTier } from '../../lib/tiers/durable/port.ts';
 import { createMemoryFallback } from '../../lib/tiers/fallback/memory.ts';
-import { createMemoryHotTier } from '../../lib/tiers/hot/memory.ts';
 import type { HotTier } from '../../lib/tiers/hot/port.ts';
+import { withEmbeddedTiers } from '../support/embedded-tiers.ts';
 import { drain, poisonedSpoolFlow, runKey, spoolWrite } from './drain-scenario.ts';
 
 let durable: DurableTier;
 let hot: HotTier;
 
-beforeAll(async () => {
-  durable = await createPgliteDurableTier();
-  hot = await createMemoryHotTier();
-});
-afterAll(async () => {
-  await durable?.close();
-  await hot?.close();
+withEmbeddedTiers((tiers) => {
+  ({ durable, hot } = tiers);
 });
 
 describe('drain-fallback with a write Postgres refuses', () => {

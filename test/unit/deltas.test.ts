@@ -4,18 +4,17 @@
  * whichever tier answers. Memory hot tier + PGlite (the embedded adapters; both pass the tier contracts).
  */
 import fc from 'fast-check';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { canonicalJson, contentHash } from '../../lib/model/canonical.ts';
 import type { DeepAgentState, PatchOperation, StatePersistenceRequestInput } from '../../lib/model/state.ts';
 import { silentLogger } from '../../lib/observability/logger.ts';
 import type { ServiceSettings } from '../../lib/service/deps.ts';
 import { type Caller, createPersistenceService } from '../../lib/service/index.ts';
-import { createPgliteDurableTier } from '../../lib/tiers/durable/pglite.ts';
 import type { DurableTier, TenantDirectory } from '../../lib/tiers/durable/port.ts';
 import { createMemoryFallback } from '../../lib/tiers/fallback/memory.ts';
-import { createMemoryHotTier } from '../../lib/tiers/hot/memory.ts';
 import type { HotTier } from '../../lib/tiers/hot/port.ts';
 import type { PayloadFormat, RunKey, StoredVersion } from '../../lib/tiers/types.ts';
+import { withEmbeddedTiers } from '../support/embedded-tiers.ts';
 import { TEST_SETTINGS } from '../support/service-settings.ts';
 
 let durable: DurableTier & TenantDirectory;
@@ -25,13 +24,8 @@ const caller = (plan: 'mid' | 'enterprise' = 'enterprise'): Caller => ({
   tenant: { id: `t-deltas-${plan}`, name: 'deltas', plan, createdAt: 0 },
 });
 
-beforeAll(async () => {
-  durable = await createPgliteDurableTier();
-  hot = await createMemoryHotTier();
-});
-afterAll(async () => {
-  await durable?.close();
-  await hot?.close();
+withEmbeddedTiers((tiers) => {
+  ({ durable, hot } = tiers);
 });
 
 /** What a tier was handed: the format of each version a save or commit carried, per tier. */

@@ -3,17 +3,16 @@
  * base, and the cache is never trusted alone — the hot CAS checks the base's hash, and a save that cannot go
  * through the hot tier reads its base again.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { TierUnavailable } from '../../lib/errors.ts';
 import { contentHash } from '../../lib/model/canonical.ts';
 import { silentLogger } from '../../lib/observability/logger.ts';
 import { type Caller, createPersistenceService } from '../../lib/service/index.ts';
 import { stateJsonOf } from '../../lib/service/versions.ts';
-import { createPgliteDurableTier } from '../../lib/tiers/durable/pglite.ts';
 import type { DurableTier, TenantDirectory } from '../../lib/tiers/durable/port.ts';
 import { createMemoryFallback } from '../../lib/tiers/fallback/memory.ts';
-import { createMemoryHotTier } from '../../lib/tiers/hot/memory.ts';
 import type { HotTier } from '../../lib/tiers/hot/port.ts';
+import { withEmbeddedTiers } from '../support/embedded-tiers.ts';
 import { TEST_SETTINGS } from '../support/service-settings.ts';
 
 let durable: DurableTier & TenantDirectory;
@@ -21,13 +20,8 @@ let hot: HotTier;
 const caller: Caller = { tenant: { id: 't-cache', name: 'cache', plan: 'enterprise', createdAt: 0 } };
 let runs = 0;
 
-beforeAll(async () => {
-  durable = await createPgliteDurableTier();
-  hot = await createMemoryHotTier();
-});
-afterAll(async () => {
-  await durable?.close();
-  await hot?.close();
+withEmbeddedTiers((tiers) => {
+  ({ durable, hot } = tiers);
 });
 
 /** The hot tier as the service sees it, counting its loads, and able to play dead. */

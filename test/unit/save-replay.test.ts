@@ -4,29 +4,23 @@
  * first attempt fails (Postgres and the spool both refuse) and is reverted. Before the fix the retry answered
  * 200 `durable` for a version no tier held — the lost save of GOLDEN_RECOVERY_FLOW (seed 20261127).
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { TierUnavailable } from '../../lib/errors.ts';
 import { silentLogger } from '../../lib/observability/logger.ts';
 import { type Caller, createPersistenceService } from '../../lib/service/index.ts';
-import { createPgliteDurableTier } from '../../lib/tiers/durable/pglite.ts';
 import type { DurableTier, TenantDirectory } from '../../lib/tiers/durable/port.ts';
 import { createMemoryFallback } from '../../lib/tiers/fallback/memory.ts';
 import type { FallbackStore } from '../../lib/tiers/fallback/port.ts';
-import { createMemoryHotTier } from '../../lib/tiers/hot/memory.ts';
 import type { HotTier } from '../../lib/tiers/hot/port.ts';
+import { withEmbeddedTiers } from '../support/embedded-tiers.ts';
 import { TEST_SETTINGS } from '../support/service-settings.ts';
 
 let durable: DurableTier & TenantDirectory;
 let hot: HotTier;
 const caller: Caller = { tenant: { id: 't-replay', name: 'replay', plan: 'enterprise', createdAt: 0 } };
 
-beforeAll(async () => {
-  durable = await createPgliteDurableTier();
-  hot = await createMemoryHotTier();
-});
-afterAll(async () => {
-  await durable?.close();
-  await hot?.close();
+withEmbeddedTiers((tiers) => {
+  ({ durable, hot } = tiers);
 });
 
 /** A durable tier whose next commit waits for `release()` and then fails as if Postgres had gone away. */
