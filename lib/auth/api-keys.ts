@@ -2,7 +2,8 @@
 import { createHash, randomBytes } from 'node:crypto';
 import * as v from 'valibot';
 import { TierUnavailable, Unauthorized } from '../errors.ts';
-import type { Tenant, TenantDirectory } from '../tiers/durable/port.ts';
+import { PLANS } from '../plans.ts';
+import type { PlanName, Tenant, TenantDirectory } from '../tiers/durable/port.ts';
 import type { HotTier } from '../tiers/hot/port.ts';
 
 const PREFIX = 'sk_strata_';
@@ -11,7 +12,7 @@ const PREFIX = 'sk_strata_';
 const SharedTenantSchema = v.strictObject({
   id: v.pipe(v.string(), v.minLength(1)),
   name: v.string(),
-  plan: v.picklist(['free', 'early', 'mid', 'enterprise']),
+  plan: v.picklist(Object.keys(PLANS) as PlanName[]),
   createdAt: v.number(),
 });
 
