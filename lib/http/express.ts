@@ -4,6 +4,7 @@ import type { Request, Response } from '@google-cloud/functions-framework';
 import { InvalidRequest } from '../errors.ts';
 import type { Logger } from '../observability/logger.ts';
 import { errorReply } from './errors.ts';
+import { servedWithoutDomain } from './framework-domain.ts';
 import { installFrameworkErrorHandler } from './framework-errors.ts';
 import { serialiseBody } from './json.ts';
 import type { Router } from './router.ts';
@@ -58,12 +59,13 @@ function send(res: Response, reply: Reply): void {
 
 /**
  * An HTTP function over `router`. `deps` is created once per instance, on the first request (cold start), and
- * reused; a failure to create it is answered 503 and retried on the next request.
+ * reused; a failure to create it is answered 503 and retried on the next request. Served without the framework's
+ * per-request domain: every error is caught here.
  */
 export function expressHandler<Deps>(router: Router<Deps>, createDeps: () => Promise<Deps>, log: Logger) {
   installFrameworkErrorHandler(log);
   let deps: Promise<Deps> | undefined;
-  return async (req: Request, res: Response): Promise<void> => {
+  return servedWithoutDomain(async (req: Request, res: Response): Promise<void> => {
     const requestId = randomUUID();
     let reply: Reply;
     try {
@@ -76,5 +78,5 @@ export function expressHandler<Deps>(router: Router<Deps>, createDeps: () => Pro
       reply = errorReply(error, log, requestId);
     }
     send(res, reply);
-  };
+  }, log);
 }

@@ -8,6 +8,7 @@ import type { Request, Response } from '@google-cloud/functions-framework';
 import type { SchedulerAuth } from '../auth/scheduler-oidc.ts';
 import type { Logger } from '../observability/logger.ts';
 import { errorReply } from './errors.ts';
+import { servedWithoutDomain } from './framework-domain.ts';
 import { installFrameworkErrorHandler } from './framework-errors.ts';
 import { serialiseBody } from './json.ts';
 import type { Reply } from './types.ts';
@@ -25,7 +26,7 @@ export function scheduledHandler<Deps, Report>(
 ) {
   installFrameworkErrorHandler(log);
   let context: Promise<ScheduledContext<Deps>> | undefined;
-  return async (req: Request, res: Response): Promise<void> => {
+  return servedWithoutDomain(async (req: Request, res: Response): Promise<void> => {
     let reply: Reply;
     try {
       if (req.method !== 'POST') {
@@ -54,5 +55,5 @@ export function scheduledHandler<Deps, Report>(
     for (const [header, value] of Object.entries(reply.headers ?? {})) res.setHeader(header, value);
     res.setHeader('content-type', 'application/json; charset=utf-8');
     res.end(serialiseBody(reply.body));
-  };
+  }, log);
 }

@@ -4,6 +4,7 @@ import { withMetricsEndpoint } from '../../functions/state-api/metrics-handler.t
 import { stateApiRoutes } from '../../functions/state-api/routes.ts';
 import type { Config } from '../config.ts';
 import { expressHandler } from '../http/express.ts';
+import { servedWithoutDomain } from '../http/framework-domain.ts';
 import type { Logger } from '../observability/logger.ts';
 import { isPrometheus, type Metrics } from '../observability/metrics.ts';
 import { stateApiDeps } from './state-api.ts';
@@ -12,6 +13,7 @@ import type { Tiers } from './tiers.ts';
 /**
  * The `state-api` HTTP function as every host serves it (the deployed function, `npm start`, the tests): the
  * routes measured by `metrics`, and GET /metrics when those are Prometheus. `tiers` is opened on first use.
+ * Served without the framework's per-request domain (lib/http/framework-domain.ts).
  */
 export function stateApiFunction(
   config: Config,
@@ -30,5 +32,8 @@ export function stateApiFunction(
     },
     log,
   );
-  return withMetricsEndpoint(api, isPrometheus(metrics) ? { metrics, gauges: tiers, log } : undefined);
+  return servedWithoutDomain(
+    withMetricsEndpoint(api, isPrometheus(metrics) ? { metrics, gauges: tiers, log } : undefined),
+    log,
+  );
 }
