@@ -1,6 +1,7 @@
 /** Limits on what a request may carry, checked before anything is stored. */
 import { InvalidRequest, TooLarge } from '../errors.ts';
 import { firstDuplicateKey } from './duplicate-keys.ts';
+import { rememberedDepth } from './shared-json.ts';
 
 /** Parse a JSON body within a byte limit, with errors a caller can act on. */
 export function parseJsonBody(raw: Uint8Array | string | undefined, maxBytes: number): unknown {
@@ -22,13 +23,21 @@ export function parseJsonBody(raw: Uint8Array | string | undefined, maxBytes: nu
   return parsed;
 }
 
-/** Depth of nested arrays and objects; iterative so a hostile document cannot overflow the stack. */
+/**
+ * Depth of nested arrays and objects; iterative so a hostile document cannot overflow the stack. A subtree whose
+ * canonical JSON is remembered (shared-json.ts: shared with an earlier version) counts at its remembered depth.
+ */
 export function nestingDepth(value: unknown): number {
   let deepest = 0;
   const stack: Array<[unknown, number]> = [[value, 0]];
   while (stack.length > 0) {
     const [node, depth] = stack.pop()!;
     if (node === null || typeof node !== 'object') continue;
+    const known = rememberedDepth(node);
+    if (known !== undefined) {
+      if (depth + known > deepest) deepest = depth + known;
+      continue;
+    }
     const here = depth + 1;
     if (here > deepest) deepest = here;
     for (const child of Array.isArray(node) ? node : Object.values(node)) stack.push([child, here]);

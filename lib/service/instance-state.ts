@@ -7,25 +7,50 @@
  *   be written (run → the newest such version). While a run is here, loads skip its hot copy and a save the hot
  *   tier accepted on top of it is not spooled; the entry goes once a promotion lands or the hot copy moves past
  *   it. Another instance does not know it: the consistency check (hot_behind_durable) repairs what is left.
- * - `heads`: the newest state this instance saved or loaded per run (canonical JSON, version, hash), so a patch
- *   on that version needs no read of its base. Never trusted on its own: the hot tier's compare-and-set checks
- *   the base's hash in the same Lua call (save.ts), and a save that cannot go through it reads the base again.
+ * - `heads`: the newest state this instance saved or loaded per run (the state, version, hash), so a patch on
+ *   that version needs no read of its base, and shares with it what it does not change (shared-json.ts). Never
+ *   trusted on its own: the hot tier's compare-and-set checks the base's hash in the same Lua call (save.ts),
+ *   and a save that cannot go through it reads the base again.
  */
+import type { DeepAgentState } from '../model/state.ts';
 import type { ChainPosition, RunKey } from '../tiers/types.ts';
 
 /** Bounded: the oldest entries are forgotten first. */
 const MAX_HOT_BEHIND = 100_000;
-/** The head cache holds at most this many runs and this many bytes of canonical JSON, oldest used first out. */
+/**
+ * The head cache holds at most this many runs and states of this many canonical JSON bytes, oldest used first
+ * out. A state as objects, with its subtrees' canonical JSON remembered, takes a few times its JSON in memory.
+ */
 const MAX_CACHED_HEADS = 2_000;
-const MAX_CACHED_BYTES = 64 * 2 ** 20;
+const MAX_CACHED_BYTES = 32 * 2 ** 20;
 
 export interface CachedHead {
   readonly version: number;
   readonly hash: string;
-  /** Canonical JSON of the state (sha256 of it is `hash`). */
-  readonly json: string;
+  /** Bytes of the state's canonical JSON (sha256 of which is `hash`). */
+  readonly sizeBytes: number;
   /** Where the version sits in its delta chain, for the snapshot policy of the next save. */
   readonly chain: ChainPosition;
+  /** The state, frozen (never modified: the next version shares its subtrees); parsed on first use. */
+  state(): DeepAgentState;
+}
+
+/** A cached head from the state a save built (already frozen by its canonical JSON, versions.ts). */
+export function headOfState(head: Omit<CachedHead, 'state'>, state: DeepAgentState): CachedHead {
+  return { ...head, state: () => state };
+}
+
+/** A cached head from a loaded version's canonical JSON, parsed only if a save builds on it. */
+export function headOfJson(head: Omit<CachedHead, 'state' | 'sizeBytes'>, json: string): CachedHead {
+  let parsed: DeepAgentState | undefined;
+  return {
+    ...head,
+    sizeBytes: json.length,
+    state: () => {
+      parsed ??= JSON.parse(json) as DeepAgentState;
+      return parsed;
+    },
+  };
 }
 
 const runName = (key: RunKey) => `${key.tenantId}\u0000${key.runId}`;
@@ -54,7 +79,7 @@ export function createInstanceState(): InstanceState {
     const old = heads.get(name);
     if (!old) return;
     heads.delete(name);
-    cachedBytes -= old.json.length;
+    cachedBytes -= old.sizeBytes;
   };
   return {
     rememberHead(key, head) {
@@ -62,9 +87,9 @@ export function createInstanceState(): InstanceState {
       const known = heads.get(name);
       if (known && known.version > head.version) return;
       dropHead(name);
-      if (head.json.length > MAX_CACHED_BYTES / 16) return; // one huge state must not flush the rest
+      if (head.sizeBytes > MAX_CACHED_BYTES / 16) return; // one huge state must not flush the rest
       heads.set(name, head); // (re)inserted last: eviction goes least recently used first
-      cachedBytes += head.json.length;
+      cachedBytes += head.sizeBytes;
       while (heads.size > MAX_CACHED_HEADS || cachedBytes > MAX_CACHED_BYTES)
         dropHead(heads.keys().next().value as string);
     },

@@ -3,6 +3,7 @@ import { NotFound } from '../errors.ts';
 import { WHOLE_STATE } from '../tiers/chain.ts';
 import type { RunKey } from '../tiers/types.ts';
 import type { Caller, ServiceDeps } from './deps.ts';
+import { headOfJson } from './instance-state.ts';
 import { readHead, readVersion, type ServedBy } from './read-path.ts';
 import { stateJsonOf } from './versions.ts';
 
@@ -38,12 +39,13 @@ export async function loadState(
   const stateJson = stateJsonOf(record);
   // The head an agent resumes from is the base of its next patch: this instance then needs no read of it.
   if (input.version === undefined)
-    deps.instance.rememberHead(key, {
-      version: record.version,
-      hash: record.hash,
-      json: stateJson,
-      chain: record.chain ?? WHOLE_STATE,
-    });
+    deps.instance.rememberHead(
+      key,
+      headOfJson(
+        { version: record.version, hash: record.hash, chain: record.chain ?? WHOLE_STATE },
+        stateJson,
+      ),
+    );
   return {
     runId: input.runId,
     version: record.version,

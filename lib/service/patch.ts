@@ -9,6 +9,7 @@
 import fastJsonPatch from 'fast-json-patch';
 import { InvalidRequest, PatchTestFailed, TooLarge } from '../errors.ts';
 import { jsonSizeWithin } from '../model/limits.ts';
+import { CopyOnWrite } from '../model/shared-json.ts';
 import type { DeepAgentState, PatchOperation } from '../model/state.ts';
 import { validateState } from './versions.ts';
 
@@ -34,12 +35,16 @@ function incomingBytes(document: unknown, operation: PatchOperation, limit: numb
   }
 }
 
-/** Applies `operations` to `base` IN PLACE (pass a copy you own: a freshly decoded state is one). */
+/**
+ * The state `operations` make of `base`. `base` is not modified: the containers the operations write to are
+ * copied, the rest is shared with it (shared-json.ts), so a small patch on a large state costs what it changes.
+ */
 export function applyStatePatch(
   base: DeepAgentState,
   operations: readonly PatchOperation[],
   budgetBytes: number,
 ): DeepAgentState {
+  const copies = new CopyOnWrite();
   let document: unknown = base;
   let spent = 0;
   operations.forEach((operation, index) => {
@@ -51,6 +56,7 @@ export function applyStatePatch(
       );
     }
     try {
+      document = copies.prepare(document, operation);
       // validate=true checks the operation against the document; banPrototypeModifications refuses __proto__.
       document = applyOperation(
         document,

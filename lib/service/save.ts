@@ -23,9 +23,10 @@ import type { HotSaveOutcome } from '../tiers/hot/port.ts';
 import type { CheckpointType, IdempotencyWrite, RunKey, SaveReceipt } from '../tiers/types.ts';
 import type { DeltaBase } from './deltas.ts';
 import type { Caller, ServiceDeps } from './deps.ts';
+import { headOfState } from './instance-state.ts';
 import { applyStatePatch } from './patch.ts';
 import { readHead, readVersion } from './read-path.ts';
-import { buildVersion, runFieldsOf, stateJsonOf } from './versions.ts';
+import { buildVersion, runFieldsOf, stateOf } from './versions.ts';
 import { BaseUnverified, executeSave, type HotStepResult, type PendingWrite } from './write-paths.ts';
 
 export interface SaveInput {
@@ -118,7 +119,7 @@ async function writeVersionOnce(
 ): Promise<SaveReceipt> {
   const plan = PLANS[caller.tenant.plan];
   const version = write.expectedVersion + 1;
-  const { record, canonical, whole } = buildVersion(
+  const { record, stored, whole } = buildVersion(
     write.state,
     write.checkpoint,
     version,
@@ -195,12 +196,13 @@ async function writeVersionOnce(
   });
   // This version is now the run's head as far as this instance knows: the next patch needs no read of it.
   if (answer.version === version && answer.hash === record.hash)
-    deps.instance.rememberHead(key, {
-      version,
-      hash: record.hash,
-      json: canonical,
-      chain: record.chain ?? WHOLE_STATE,
-    });
+    deps.instance.rememberHead(
+      key,
+      headOfState(
+        { version, hash: record.hash, sizeBytes: record.sizeBytes, chain: record.chain ?? WHOLE_STATE },
+        stored,
+      ),
+    );
   return answer;
 }
 
@@ -304,16 +306,17 @@ async function patchedState(
   const limit = deps.settings.limits.maxStateBytes;
   const cached = firstAttempt ? deps.instance.cachedHead(key, baseVersion) : undefined;
   const base = cached
-    ? { json: cached.json, hash: cached.hash, chain: cached.chain }
+    ? { state: cached.state(), hash: cached.hash, chain: cached.chain }
     : await readBase(deps, caller, key, baseVersion);
-  const state = applyStatePatch(JSON.parse(base.json) as DeepAgentState, request.patch!, limit);
+  // The base is not modified: the new state shares with it what the patch does not touch.
+  const state = applyStatePatch(base.state, request.patch!, limit);
   if (!firstAttempt) return { state };
   const plain = deps.settings.ephemeralPaths.length === 0;
   const delta: DeltaBase = {
     version: baseVersion,
     hash: base.hash,
     chain: base.chain,
-    ...(plain ? { operations: request.patch! } : { stored: JSON.parse(base.json) as unknown }),
+    ...(plain ? { operations: request.patch! } : { stored: base.state }),
   };
   return { state, base: delta, fromCache: cached !== undefined };
 }
@@ -325,7 +328,7 @@ async function readBase(deps: ServiceDeps, caller: Caller, key: RunKey, baseVers
     throw new VersionConflict(head?.record.version ?? 0, baseVersion);
   }
   const { record } = found;
-  return { json: stateJsonOf(record), hash: record.hash, chain: record.chain ?? WHOLE_STATE };
+  return { state: stateOf(record), hash: record.hash, chain: record.chain ?? WHOLE_STATE };
 }
 
 /**
@@ -341,8 +344,9 @@ async function wholeStateBase(
   if (!cached) return {};
   // The state does not depend on this base, only the diff does: a patch stored on it carries its hash, and
   // each tier refuses the patch unless it holds exactly that content.
-  const stored = JSON.parse(cached.json) as unknown;
-  return { base: { version: expectedVersion, hash: cached.hash, chain: cached.chain, stored } };
+  return {
+    base: { version: expectedVersion, hash: cached.hash, chain: cached.chain, stored: cached.state() },
+  };
 }
 
 /** A hash of what a mutating call asked for, so a reused Idempotency-Key with another body is refused. */

@@ -1,10 +1,11 @@
 /** Turning a state into a stored version and back: ephemeral paths, limits, canonical JSON, hash, delta, compression. */
 import * as v from 'valibot';
 import { InvalidRequest } from '../errors.ts';
-import { canonicalJson, sha256Hex } from '../model/canonical.ts';
+import { sha256Hex } from '../model/canonical.ts';
 import { decodePayload, encodePayload } from '../model/codec.ts';
 import { withoutEphemeral } from '../model/ephemeral.ts';
 import { assertDepth, assertStateSize } from '../model/limits.ts';
+import { sharedCanonicalJson } from '../model/shared-json.ts';
 import { type DeepAgentState, DeepAgentStateSchema } from '../model/state.ts';
 import type { RunFields } from '../tiers/durable/port.ts';
 import type { CheckpointType, StoredVersion } from '../tiers/types.ts';
@@ -14,8 +15,10 @@ import type { ServiceSettings } from './deps.ts';
 export interface BuiltVersion {
   /** What the save stores: a patch against its base, or the whole state (deltas.ts decides). */
   readonly record: StoredVersion;
-  /** Canonical JSON of the whole state (kept by the instance's head cache). */
+  /** Canonical JSON of the whole state. */
   readonly canonical: string;
+  /** The whole state as stored (ephemeral paths removed), frozen: the instance's head cache keeps it. */
+  readonly stored: DeepAgentState;
   /**
    * The whole-state record of the same version, made (and compressed) only when asked: for a tier that lacks
    * the patch's base, for the fallback spool, for a promotion. `record` itself when it is whole.
@@ -34,7 +37,9 @@ export function buildVersion(
 ): BuiltVersion {
   const kept = withoutEphemeral(state, settings.ephemeralPaths);
   assertDepth(kept, settings.limits.maxDepth, 'the state');
-  const canonical = canonicalJson(kept);
+  // Only what the save changed is serialised: the rest is shared with its base (shared-json.ts). `kept` is
+  // frozen from here on, so the head cache can hand it to the next save as its base.
+  const canonical = sharedCanonicalJson(kept);
   const sizeBytes = Buffer.byteLength(canonical, 'utf8');
   assertStateSize(sizeBytes, settings.limits.maxStateBytes);
   const hash = sha256Hex(canonical);
@@ -52,13 +57,13 @@ export function buildVersion(
   };
   const delta =
     base && checkpoint !== 'FULL' && base.version === version - 1 ? deltaOf(base, kept, hash) : null;
-  if (!delta || !base) return { record: whole(), canonical, whole };
+  if (!delta || !base) return { record: whole(), canonical, stored: kept, whole };
   const json = JSON.stringify(delta);
   const encoded = encodePayload(json, Buffer.byteLength(json, 'utf8'), settings.compressAboveBytes);
   const policy = settings.snapshots ?? DEFAULT_SNAPSHOT_POLICY;
   // An empty delta (the state did not change) never calls for a snapshot: it stores nothing of the state.
   if (delta.length > 0 && needsSnapshot(policy, base.chain, encoded.payload.length, sizeBytes))
-    return { record: whole(), canonical, whole };
+    return { record: whole(), canonical, stored: kept, whole };
   const record: StoredVersion = {
     version,
     hash,
@@ -70,7 +75,7 @@ export function buildVersion(
     baseHash: base.hash,
     chain: { links: base.chain.links + 1, bytes: base.chain.bytes + encoded.payload.length },
   };
-  return { record, canonical, whole };
+  return { record, canonical, stored: kept, whole };
 }
 
 /** The canonical JSON text of a stored version (decompressed, not parsed). */

@@ -9,9 +9,10 @@
 import fastJsonPatch from 'fast-json-patch';
 import { canonicalJson, sha256Hex } from '../model/canonical.ts';
 import { decodePayload } from '../model/codec.ts';
+import { CopyOnWrite, sharedCanonicalJson } from '../model/shared-json.ts';
 import type { ChainPosition, StoredVersion } from './types.ts';
 
-const { applyPatch } = fastJsonPatch;
+const { applyOperation } = fastJsonPatch;
 
 export const isPatch = (record: StoredVersion): boolean => record.format === 'patch';
 
@@ -33,6 +34,9 @@ export function rebuildVersions(
   wanted: (version: number) => boolean,
 ): StoredVersion[] {
   const out: StoredVersion[] = [];
+  // Remembering subtrees pays when several versions sharing them are written; one version is written plainly.
+  const severalWanted = rows.filter((row) => isPatch(row) && wanted(row.version)).length > 1;
+  const canonical = severalWanted ? sharedCanonicalJson : canonicalJson;
   let stateRow: StoredVersion | null = null; // a whole state not decoded yet
   let document: unknown;
   let at = -1;
@@ -57,8 +61,14 @@ export function rebuildVersions(
       stateRow = null;
     }
     try {
+      // Each version shares what its patch did not touch with the one before: a history of N versions costs
+      // one whole state and N patches, not N copies (shared-json.ts).
       const operations = JSON.parse(decodePayload(row)) as fastJsonPatch.Operation[];
-      document = applyPatch(document, operations, false, true, true).newDocument;
+      const copies = new CopyOnWrite();
+      for (const [index, operation] of operations.entries()) {
+        document = copies.prepare(document, operation);
+        document = applyOperation(document, operation, true, true, true, index).newDocument;
+      }
     } catch (error) {
       throw new BrokenChain(`the patch of version ${row.version} does not apply to its base`, {
         cause: error,
@@ -67,7 +77,7 @@ export function rebuildVersions(
     at = row.version;
     chain = { links: chain.links + 1, bytes: chain.bytes + row.payload.length };
     if (!wanted(row.version)) continue;
-    const json = canonicalJson(document);
+    const json = canonical(document);
     if (sha256Hex(json) !== row.hash)
       throw new BrokenChain(`version ${row.version} does not rebuild into the state its hash names`);
     out.push({
