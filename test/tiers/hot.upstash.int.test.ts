@@ -13,7 +13,7 @@ import { TierUnavailable } from '../../lib/errors.ts';
 import { createUpstashHotTier } from '../../lib/tiers/hot/upstash.ts';
 import type { StoredVersion } from '../../lib/tiers/types.ts';
 import { hotContract } from '../contracts/hot.contract.ts';
-import { chainOf, steps } from '../support/chains.ts';
+import { canonicalOf, chainOf, stateAt, steps } from '../support/chains.ts';
 import { freePort } from '../support/ports.ts';
 
 /** Every key of this file starts with it: the shared Redis is never flushed, only these keys are deleted. */
@@ -179,6 +179,50 @@ describe('upstash hot tier · layout and round trips', () => {
     expect(await inspect.llen(`${run}:chain`)).toBe(5);
     expect(await inspect.exists(`${run}:prev`, `${run}:prevchain`)).toBe(0);
     await tier.delete(key);
+  });
+
+  it('serves an unchanged rebuilt head without reading its chain, and never a head another instance changed', async () => {
+    const reader = tierOn(bridge.url, bridge.token);
+    const writer = tierOn(bridge.url, bridge.token);
+    const key = { tenantId: `t-${randomUUID()}`, runId: 'cached' };
+    const run = steps(5);
+    const records = chainOf(run);
+    const save = (tier: typeof writer, r: StoredVersion, keepPrevious = false) =>
+      tier.save(key, r, {
+        ttlSeconds: 60,
+        keepPrevious,
+        ...(r.baseHash === undefined ? { knownHead: r.version - 1 } : { baseHash: r.baseHash }),
+      });
+    for (const r of records.slice(0, 3)) await save(writer, r);
+    const original = globalThis.fetch;
+    const replies: string[] = [];
+    const fetchSpy = vi.spyOn(globalThis, 'fetch').mockImplementation(async (...args) => {
+      const res = await original(...args);
+      replies.push(await res.clone().text());
+      return res;
+    });
+    try {
+      const third = { version: 3, hash: records[2]!.hash, payload: canonicalOf(run)[2] };
+      expect(await reader.load(key)).toMatchObject(third);
+      expect(await reader.load(key)).toMatchObject(third);
+      // The second load was answered 'same': the chain did not travel again.
+      expect(replies.at(-1)!.length).toBeLessThan(100);
+      // Another instance appends a link, reverts it, saves another version 4, replaces the chain, deletes the run.
+      await save(writer, records[3]!, true);
+      expect(await reader.load(key)).toMatchObject({ version: 4, hash: records[3]!.hash });
+      await writer.revert(key, 4, records[3]!.hash);
+      expect(await reader.load(key)).toMatchObject(third);
+      const other = chainOf([...run.slice(0, 3), { state: { ...(stateAt(4) as object), step: 40 } }])[3]!;
+      await save(writer, other);
+      expect(await reader.load(key)).toMatchObject({ version: 4, hash: other.hash });
+      const whole = chainOf(steps(5, [5]))[4]!;
+      await writer.promote(key, whole, 60);
+      expect(await reader.load(key)).toEqual(whole);
+      await writer.delete(key);
+      expect(await reader.load(key)).toBeNull();
+    } finally {
+      fetchSpy.mockRestore();
+    }
   });
 
   it('keeps the outbox in one sorted set without TTL, member = the URI-encoded ids', async () => {

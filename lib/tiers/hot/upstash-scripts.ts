@@ -103,10 +103,15 @@ return {'saved'}
 `;
 
 /**
- * KEYS: head, chain. Returns {'chain', {element, …}} for a chained head, {'head', {field, value, …}} for a head
- * written before chains (empty when the run has no hot copy). One round trip either way.
+ * KEYS: head, chain. ARGV (optional): 1 the last element of the chain the caller rebuilt before, 2 that chain's
+ * length. Returns {'same'} when the chain still ends with that element at that length (the caller's rebuilt head
+ * stands: upstash-head-cache.ts), {'chain', {element, …}} for a chained head, {'head', {field, value, …}} for a
+ * head written before chains (empty when the run has no hot copy). One round trip either way.
  */
 export const LOAD_LUA = `
+if ARGV[1] and redis.call('LLEN', KEYS[2]) == tonumber(ARGV[2]) and redis.call('LINDEX', KEYS[2], -1) == ARGV[1] then
+  return {'same'}
+end
 local chain = redis.call('LRANGE', KEYS[2], 0, -1)
 if #chain > 0 then return {'chain', chain} end
 return {'head', redis.call('HGETALL', KEYS[1])}
