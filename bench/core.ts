@@ -13,6 +13,7 @@ import { canonicalJson } from '../lib/model/canonical.ts';
 import { silentLogger } from '../lib/observability/logger.ts';
 import { type Caller, createPersistenceService } from '../lib/service/index.ts';
 import { startRealEngines } from '../test/support/real-engines.ts';
+import { profiled } from './cpu-profile.ts';
 import { agentState } from './payloads.ts';
 import { type Comparison, printComparisons, sampleInterleaved } from './stats.ts';
 
@@ -63,60 +64,62 @@ export async function benchCore(options: { iterations: number }): Promise<void> 
       const criticalKey = { tenantId: tenant.id, runId: criticalRun };
 
       // All interleaved (stats.ts): a slow spell of the machine weighs on baselines and service alike.
-      const m = await sampleInterleaved(n, {
-        rawSet: { op: () => redis.set(rawKey, payload, { ex: 3600 }) },
-        rawGet: { op: () => redis.get(rawKey) },
-        rawInsert: {
-          op: () =>
-            sql`INSERT INTO bench_raw (id, version, payload) VALUES (${rawId}, ${++rawVersion}, ${payload})`,
-        },
-        rawMissThenSelect: {
-          op: async () => {
-            await redis.get(missingKey);
-            await sql`SELECT payload FROM bench_raw WHERE id = ${rawId} AND version = ${rawVersion}`;
+      const m = await profiled(`core-${Math.round(size / 1024)}kb`, () =>
+        sampleInterleaved(n, {
+          rawSet: { op: () => redis.set(rawKey, payload, { ex: 3600 }) },
+          rawGet: { op: () => redis.get(rawKey) },
+          rawInsert: {
+            op: () =>
+              sql`INSERT INTO bench_raw (id, version, payload) VALUES (${rawId}, ${++rawVersion}, ${payload})`,
           },
-        },
-        rawSetInsert: {
-          op: async () => {
-            await redis.set(rawKey, payload, { ex: 3600 });
-            await sql`INSERT INTO bench_raw (id, version, payload) VALUES (${rawId}, ${++rawBoth}, ${payload})`;
+          rawMissThenSelect: {
+            op: async () => {
+              await redis.get(missingKey);
+              await sql`SELECT payload FROM bench_raw WHERE id = ${rawId} AND version = ${rawVersion}`;
+            },
           },
-        },
-        hotSave: {
-          op: () =>
-            service.save(caller, {
-              runId: hotRun,
-              request: {
-                checkpoint: 'AUTO',
-                state: { ...state, step: hotVersion + 1 },
-                expectedVersion: hotVersion++,
-              },
-            }),
-        },
-        load: { op: () => service.load(caller, { runId: hotRun }) },
-        criticalSave: {
-          op: () =>
-            service.save(caller, {
-              runId: criticalRun,
-              request: {
-                checkpoint: 'CRITICAL',
-                state: { ...state, step: criticalVersion + 1 },
-                expectedVersion: criticalVersion++,
-              },
-            }),
-        },
-        // The hot copy is removed before each (timed) load, so the service must fail over to Postgres: the
-        // figure is a hot miss plus the durable read.
-        durableLoad: {
-          selfTimed: true,
-          op: async () => {
-            await engines.hot.delete(criticalKey);
-            const started = performance.now();
-            await service.load(caller, { runId: criticalRun });
-            return performance.now() - started;
+          rawSetInsert: {
+            op: async () => {
+              await redis.set(rawKey, payload, { ex: 3600 });
+              await sql`INSERT INTO bench_raw (id, version, payload) VALUES (${rawId}, ${++rawBoth}, ${payload})`;
+            },
           },
-        },
-      });
+          hotSave: {
+            op: () =>
+              service.save(caller, {
+                runId: hotRun,
+                request: {
+                  checkpoint: 'AUTO',
+                  state: { ...state, step: hotVersion + 1 },
+                  expectedVersion: hotVersion++,
+                },
+              }),
+          },
+          load: { op: () => service.load(caller, { runId: hotRun }) },
+          criticalSave: {
+            op: () =>
+              service.save(caller, {
+                runId: criticalRun,
+                request: {
+                  checkpoint: 'CRITICAL',
+                  state: { ...state, step: criticalVersion + 1 },
+                  expectedVersion: criticalVersion++,
+                },
+              }),
+          },
+          // The hot copy is removed before each (timed) load, so the service must fail over to Postgres: the
+          // figure is a hot miss plus the durable read.
+          durableLoad: {
+            selfTimed: true,
+            op: async () => {
+              await engines.hot.delete(criticalKey);
+              const started = performance.now();
+              await service.load(caller, { runId: criticalRun });
+              return performance.now() - started;
+            },
+          },
+        }),
+      );
       const {
         rawSet,
         rawGet,

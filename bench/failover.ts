@@ -199,8 +199,8 @@ export async function benchFailover(options: { repeats?: number; agents?: number
       { name: 'Redis back   → first load served by Redis', times: [] },
       { name: 'Postgres killed → first CRITICAL save spooled', times: [] },
       { name: 'Postgres back   → first CRITICAL save durable', times: [] },
-      // Not Strata: the local Upstash bridge's Redis client reconnects with a backoff of up to 1 s; Upstash
-      // itself is stateless HTTP. It bounds the "Redis back" row from below.
+      // Not Strata: the local Upstash bridge's Redis client reconnects (every 50 ms at most); Upstash itself is
+      // stateless HTTP. It bounds the "Redis back" row from below.
       { name: '  (Redis back → the local bridge answers a PING)', times: [] },
       { name: 'Redis back   → hot breaker closed', times: [] },
       { name: 'Postgres back → durable breaker closed', times: [] },

@@ -16,6 +16,12 @@ export interface HotFixture {
   destroy?(tier: HotTier): Promise<void>;
   /** Moves the adapter's clock; without it the suite waits in real time (short TTLs, bounded waits). */
   advanceTime?(ms: number): Promise<void>;
+  /**
+   * Writes `record` as the run's head in the adapter's layout from before delta chains (one whole record, no
+   * chain), as an earlier version left it, and answers the tier to go on with (`tier`, or a new one for an
+   * adapter that reads that layout only when it starts).
+   */
+  writeLegacyHead(tier: HotTier, key: RunKey, record: StoredVersion, ttlSeconds: number): Promise<HotTier>;
 }
 
 const runKey = (tenantId = `t-${randomUUID()}`): RunKey => ({ tenantId, runId: `r-${randomUUID()}` });
@@ -584,6 +590,99 @@ export function hotContract(fx: HotFixture): void {
         await tier.revert(key, 4, other[3]!.hash);
         const back = await tier.load(key);
         expect(back).toMatchObject({ version: 3, hash: records[2]!.hash, payload: canonicalOf(run)[2] });
+      });
+
+      it('revert after an appended link pops exactly that link: version, hash and chain are as before', async () => {
+        const key = runKey();
+        const run = steps(5);
+        const records = chainOf(run);
+        const third = {
+          version: 3,
+          hash: records[2]!.hash,
+          payload: canonicalOf(run)[2],
+          chain: { links: 2 },
+        };
+        await saveChain(key, records.slice(0, 3));
+        await saveChain(key, [records[3]!], { keepPrevious: true });
+        await tier.revert(key, 4, records[3]!.hash);
+        expect(await tier.load(key)).toMatchObject(third);
+        // Kept and reverted again and again: nothing is left over from one undo to the next.
+        for (let i = 0; i < 2; i++) {
+          await saveChain(key, [records[3]!], { keepPrevious: true });
+          await tier.revert(key, 4, records[3]!.hash);
+        }
+        expect(await tier.load(key)).toMatchObject(third);
+        // The restored head takes the next links (its hash is the base they name).
+        await saveChain(key, records.slice(3), { keepPrevious: true });
+        expect(await tier.load(key)).toMatchObject({
+          version: 5,
+          payload: canonicalOf(run)[4],
+          chain: { links: 4 },
+        });
+      });
+
+      it('revert after a whole state brings back the whole chain it replaced, links and all', async () => {
+        const key = runKey();
+        const run = steps(5, [5]);
+        const records = chainOf(run);
+        await saveChain(key, records.slice(0, 4));
+        await saveChain(key, [records[4]!], { keepPrevious: true });
+        expect(await tier.load(key)).toEqual(records[4]);
+        await tier.revert(key, 5, records[4]!.hash);
+        expect(await tier.load(key)).toMatchObject({
+          version: 4,
+          hash: records[3]!.hash,
+          payload: canonicalOf(run)[3],
+          chain: { links: 3 },
+        });
+        // The chain is there again: a link onto version 4 is taken.
+        const link = chainOf(steps(5))[4]!;
+        await saveChain(key, [link], { keepPrevious: true });
+        expect(await tier.load(key)).toMatchObject({
+          version: 5,
+          payload: canonicalOf(run)[4],
+          chain: { links: 4 },
+        });
+      });
+
+      it('revert undoes only the last save: after a kept whole state and a kept link, the whole state comes back', async () => {
+        const key = runKey();
+        const run = steps(4, [3]);
+        const records = chainOf(run);
+        await saveChain(key, records.slice(0, 2));
+        await saveChain(key, [records[2]!], { keepPrevious: true });
+        await saveChain(key, [records[3]!], { keepPrevious: true });
+        await tier.revert(key, 4, records[3]!.hash);
+        expect(await tier.load(key)).toEqual(records[2]);
+        // A link saved without keepPrevious leaves nothing to restore: not the undo of the save before it.
+        await saveChain(key, [records[3]!]);
+        await tier.revert(key, 4, records[3]!.hash);
+        expect(await tier.load(key)).toBeNull();
+      });
+
+      it('revert after a whole state onto a head of the layout before chains brings that head back', async () => {
+        const key = runKey();
+        const [first] = chainOf(steps(1));
+        const old = { ...first!, checkpoint: 'CRITICAL' as const };
+        tier = await fx.writeLegacyHead(tier, key, old, TTL);
+        expect(await tier.load(key)).toEqual(old);
+        const whole = chainOf(steps(2, [2]))[1]!;
+        for (let i = 0; i < 2; i++) {
+          expect(await tier.save(key, whole, { ttlSeconds: TTL, keepPrevious: true })).toEqual({
+            status: 'saved',
+          });
+          expect(await tier.load(key)).toEqual(whole);
+          await tier.revert(key, 2, whole.hash);
+          expect(await tier.load(key)).toEqual(old);
+        }
+        // The old head still takes a whole state, and a chain starts from it.
+        const records = chainOf(steps(3, [2]));
+        await saveChain(key, records.slice(1));
+        expect(await tier.load(key)).toMatchObject({
+          version: 3,
+          hash: records[2]!.hash,
+          chain: { links: 1 },
+        });
       });
 
       it('a promotion replaces the chain with the whole state it carries', async () => {

@@ -4,6 +4,7 @@ import { Redis } from '@upstash/redis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startUpstashBridge, type UpstashBridge } from '../../infra/upstash-bridge/index.ts';
 import { readBridgeConfig } from '../../infra/upstash-bridge/main.ts';
+import { startRedisServer } from '../support/faults/redis-server.ts';
 import { freePort } from '../support/ports.ts';
 
 let bridge: UpstashBridge;
@@ -237,5 +238,35 @@ describe('upstash bridge · pipeline and multi-exec', () => {
     );
     for (const [incremented, read] of runs) expect(read).toBe(incremented);
     expect(new Set(runs.map(([n]) => n)).size).toBe(30);
+  });
+});
+
+describe('upstash bridge · its Redis restarting', () => {
+  it('answers again within 250 ms of a restarted Redis accepting connections, after a 2 s outage', async () => {
+    // A throwaway Redis: killing the shared one would break every other test on the machine.
+    const server = await startRedisServer();
+    const own = await startUpstashBridge({ redisUrl: server.url });
+    const ping = () =>
+      fetch(`${own.url}/`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${own.token}` },
+        body: '["ping"]',
+      }).then((res) => res.status);
+    try {
+      expect(await ping()).toBe(200);
+      await server.kill();
+      expect(await ping()).not.toBe(200);
+      // Long enough for an exponential backoff to stretch past a second (the one this replaces).
+      await new Promise((resolve) => setTimeout(resolve, 2_000));
+      await server.restart();
+      const back = performance.now();
+      while ((await ping()) !== 200 && performance.now() - back < 5_000) {
+        await new Promise((resolve) => setTimeout(resolve, 5));
+      }
+      expect(performance.now() - back).toBeLessThan(250);
+    } finally {
+      await own.close();
+      await server.stop();
+    }
   });
 });

@@ -14,6 +14,19 @@ hotContract({
   async advanceTime(ms) {
     clock += ms;
   },
+  // The layout before chains lives on in snapshots: a head held one whole record. The tier reads it at start.
+  async writeLegacyHead(tier, key, record, ttlSeconds) {
+    await tier.close();
+    const persistPath = join(await mkdtemp(join(tmpdir(), 'strata-hot-legacy-')), 'hot.json');
+    const run = {
+      id: JSON.stringify([key.tenantId, key.runId]),
+      head: { value: record, expiresAt: clock + ttlSeconds * 1000 },
+      prev: null,
+      receipts: [],
+    };
+    await writeFile(persistPath, JSON.stringify({ format: 'strata-hot-memory/1', runs: [run] }));
+    return createMemoryHotTier({ now: () => clock, persistPath });
+  },
 });
 
 describe('memory hot tier · persistPath', () => {

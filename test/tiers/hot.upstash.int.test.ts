@@ -13,7 +13,7 @@ import { TierUnavailable } from '../../lib/errors.ts';
 import { createUpstashHotTier } from '../../lib/tiers/hot/upstash.ts';
 import type { StoredVersion } from '../../lib/tiers/types.ts';
 import { hotContract } from '../contracts/hot.contract.ts';
-import { chainOf, steps } from '../support/chains.ts';
+import { canonicalOf, chainOf, stateAt, steps } from '../support/chains.ts';
 import { freePort } from '../support/ports.ts';
 
 /** Every key of this file starts with it: the shared Redis is never flushed, only these keys are deleted. */
@@ -56,9 +56,25 @@ const tierOn = (
   extra: Partial<Parameters<typeof createUpstashHotTier>[0]> = {},
 ) => createUpstashHotTier({ url, token, keyPrefix, retry: false, timeoutMs: 1_000, ...extra });
 
+/** The keys' common part for a run, as upstash.ts builds it. */
+const runPrefix = (key: { tenantId: string; runId: string }) =>
+  `${keyPrefix}:{${encodeURIComponent(key.tenantId)}:${encodeURIComponent(key.runId)}}`;
+
 hotContract({
   name: 'upstash→bridge→redis',
   create: async () => tierOn(bridge.url, bridge.token, { timeoutMs: 5_000 }),
+  // Before chains, the head HASH held the whole record, with no chain list.
+  async writeLegacyHead(tier, key, record, ttlSeconds) {
+    const head = `${runPrefix(key)}:head`;
+    await inspect.hset(head, {
+      ...record,
+      version: String(record.version),
+      sizeBytes: String(record.sizeBytes),
+      savedAt: String(record.savedAt),
+    });
+    await inspect.expire(head, ttlSeconds);
+    return tier;
+  },
 });
 
 const rec = (version: number): StoredVersion => ({
@@ -128,6 +144,85 @@ describe('upstash hot tier · layout and round trips', () => {
     await tier.revert(key, 2, whole.hash);
     expect(await tier.load(key)).toEqual(old);
     await tier.delete(key);
+  });
+
+  it('keeps what revert needs in O(1): a kept link leaves a small undo record, a whole state renames the chain aside', async () => {
+    const tier = tierOn(bridge.url, bridge.token);
+    const key = { tenantId: `t-${randomUUID()}`, runId: 'undo' };
+    const run = runPrefix(key);
+    const records = chainOf(steps(6, [6]));
+    for (const r of records.slice(0, 4)) {
+      const base = r.baseHash === undefined ? { knownHead: 0 } : { baseHash: r.baseHash };
+      expect(await tier.save(key, r, { ttlSeconds: 60, ...base })).toEqual({ status: 'saved' });
+    }
+    const link = records[4]!;
+    await tier.save(key, link, { ttlSeconds: 60, baseHash: link.baseHash!, keepPrevious: true });
+    // No copy of the chain: the undo of a link is the head it replaced and the chain's length.
+    expect(await inspect.exists(`${run}:prevchain`)).toBe(0);
+    expect(await inspect.hgetall(`${run}:prev`)).toEqual([
+      'undo',
+      'pop',
+      'version',
+      '4',
+      'hash',
+      records[3]!.hash,
+      'links',
+      '5',
+    ]);
+    expect(await inspect.pttl(`${run}:prev`)).toBeLessThanOrEqual(120_000);
+    await tier.save(key, records[5]!, { ttlSeconds: 60, keepPrevious: true });
+    // A whole state: the replaced chain is moved aside as it was, and the new chain is the state alone.
+    expect(await inspect.llen(`${run}:prevchain`)).toBe(5);
+    expect(await inspect.llen(`${run}:chain`)).toBe(1);
+    expect(await inspect.hget(`${run}:prev`, 'version')).toBe('5');
+    await tier.revert(key, 6, records[5]!.hash);
+    expect(await inspect.llen(`${run}:chain`)).toBe(5);
+    expect(await inspect.exists(`${run}:prev`, `${run}:prevchain`)).toBe(0);
+    await tier.delete(key);
+  });
+
+  it('serves an unchanged rebuilt head without reading its chain, and never a head another instance changed', async () => {
+    const reader = tierOn(bridge.url, bridge.token);
+    const writer = tierOn(bridge.url, bridge.token);
+    const key = { tenantId: `t-${randomUUID()}`, runId: 'cached' };
+    const run = steps(5);
+    const records = chainOf(run);
+    const save = (tier: typeof writer, r: StoredVersion, keepPrevious = false) =>
+      tier.save(key, r, {
+        ttlSeconds: 60,
+        keepPrevious,
+        ...(r.baseHash === undefined ? { knownHead: r.version - 1 } : { baseHash: r.baseHash }),
+      });
+    for (const r of records.slice(0, 3)) await save(writer, r);
+    const original = globalThis.fetch;
+    const replies: string[] = [];
+    const fetchSpy = vi.spyOn(globalThis, 'fetch').mockImplementation(async (...args) => {
+      const res = await original(...args);
+      replies.push(await res.clone().text());
+      return res;
+    });
+    try {
+      const third = { version: 3, hash: records[2]!.hash, payload: canonicalOf(run)[2] };
+      expect(await reader.load(key)).toMatchObject(third);
+      expect(await reader.load(key)).toMatchObject(third);
+      // The second load was answered 'same': the chain did not travel again.
+      expect(replies.at(-1)!.length).toBeLessThan(100);
+      // Another instance appends a link, reverts it, saves another version 4, replaces the chain, deletes the run.
+      await save(writer, records[3]!, true);
+      expect(await reader.load(key)).toMatchObject({ version: 4, hash: records[3]!.hash });
+      await writer.revert(key, 4, records[3]!.hash);
+      expect(await reader.load(key)).toMatchObject(third);
+      const other = chainOf([...run.slice(0, 3), { state: { ...(stateAt(4) as object), step: 40 } }])[3]!;
+      await save(writer, other);
+      expect(await reader.load(key)).toMatchObject({ version: 4, hash: other.hash });
+      const whole = chainOf(steps(5, [5]))[4]!;
+      await writer.promote(key, whole, 60);
+      expect(await reader.load(key)).toEqual(whole);
+      await writer.delete(key);
+      expect(await reader.load(key)).toBeNull();
+    } finally {
+      fetchSpy.mockRestore();
+    }
   });
 
   it('keeps the outbox in one sorted set without TTL, member = the URI-encoded ids', async () => {

@@ -11,6 +11,14 @@
  * whole record in it (fields version, hash, checkpoint, encoding, payload, sizeBytes, savedAt) and no list:
  * `LOAD_LUA` still answers it, and a patch onto it answers 'base_changed' (the caller saves whole).
  * Receipt hash fields: fingerprint, receipt (JSON of the SaveReceipt).
+ *
+ * Undo of a `keepPrevious` save (what `revert` restores), kept in O(1) whatever the size of the run — never a
+ * copy of the chain, which made every durable step cost the whole run in Redis work and memory:
+ * - a link appended to the chain: `prev` is a small HASH {undo = 'pop', version, hash, links} (the replaced
+ *   head's version and hash, the chain's length with the link); revert pops the link and puts them back;
+ * - a whole state replacing the chain (or a head of the older layout): the replaced head and chain are RENAMEd
+ *   to `prev` and `prevchain`; revert renames them back.
+ * A `prev` without an `undo` field is a replaced head renamed (or, written by an earlier version, COPYed) aside.
  */
 
 /** `head` (HASH) and `chain` (LIST) as the chain ending at a head of version ARGV[v], hash ARGV[v + 1]. */
@@ -19,7 +27,8 @@ local function write_head(head, chain, v, element, whole, ttl_ms)
   redis.call('DEL', head)
   redis.call('HSET', head, 'version', ARGV[v], 'hash', ARGV[v + 1], 'chained', '1')
   redis.call('PEXPIRE', head, ttl_ms)
-  if whole then redis.call('DEL', chain) end
+  -- UNLINK: a replaced chain is freed off the script's path (it is as big as the run).
+  if whole then redis.call('UNLINK', chain) end
   redis.call('RPUSH', chain, element)
   redis.call('PEXPIRE', chain, ttl_ms)
 end
@@ -60,17 +69,24 @@ if ARGV[11] ~= '' and redis.call('HGET', head, 'hash') ~= ARGV[11] then return {
 local whole = ARGV[3] ~= 'patch'
 -- A patch is a link onto the chain of that head: a head without one (written before chains) cannot take it.
 if not whole and (ARGV[11] == '' or redis.call('EXISTS', chain) == 0) then return {'base_changed'} end
--- prev/prevchain must always be what this save replaced, or absent: revert restores them blindly.
+-- prev/prevchain must always be the undo of this save, or absent: revert applies them blindly.
+redis.call('UNLINK', prev, prevchain)
 if ARGV[8] == '1' and redis.call('EXISTS', head) == 1 then
-  redis.call('COPY', head, prev, 'REPLACE')
-  redis.call('PEXPIRE', prev, ARGV[9])
-  if redis.call('COPY', chain, prevchain, 'REPLACE') == 1 then
-    redis.call('PEXPIRE', prevchain, ARGV[9])
+  if whole then
+    -- The replaced head and chain are set aside as they are (O(1)); write_head then starts new ones.
+    redis.call('RENAME', head, prev)
+    redis.call('PEXPIRE', prev, ARGV[9])
+    if redis.call('EXISTS', chain) == 1 then
+      redis.call('RENAME', chain, prevchain)
+      redis.call('PEXPIRE', prevchain, ARGV[9])
+    end
   else
-    redis.call('DEL', prevchain)
+    -- One link is appended: undoing it is popping it and putting the replaced head's version and hash back.
+    local replaced = redis.call('HMGET', head, 'version', 'hash')
+    redis.call('HSET', prev, 'undo', 'pop', 'version', replaced[1], 'hash', replaced[2],
+      'links', redis.call('LLEN', chain) + 1)
+    redis.call('PEXPIRE', prev, ARGV[9])
   end
-else
-  redis.call('DEL', prev, prevchain)
 end
 write_head(head, chain, 1, ARGV[4], whole, ARGV[6])
 if receipt then
@@ -87,10 +103,15 @@ return {'saved'}
 `;
 
 /**
- * KEYS: head, chain. Returns {'chain', {element, …}} for a chained head, {'head', {field, value, …}} for a head
- * written before chains (empty when the run has no hot copy). One round trip either way.
+ * KEYS: head, chain. ARGV (optional): 1 the last element of the chain the caller rebuilt before, 2 that chain's
+ * length. Returns {'same'} when the chain still ends with that element at that length (the caller's rebuilt head
+ * stands: upstash-head-cache.ts), {'chain', {element, …}} for a chained head, {'head', {field, value, …}} for a
+ * head written before chains (empty when the run has no hot copy). One round trip either way.
  */
 export const LOAD_LUA = `
+if ARGV[1] and redis.call('LLEN', KEYS[2]) == tonumber(ARGV[2]) and redis.call('LINDEX', KEYS[2], -1) == ARGV[1] then
+  return {'same'}
+end
 local chain = redis.call('LRANGE', KEYS[2], 0, -1)
 if #chain > 0 then return {'chain', chain} end
 return {'head', redis.call('HGETALL', KEYS[1])}
@@ -109,7 +130,18 @@ export const REVERT_LUA = `
 local head, prev, receipts, chain, prevchain, receipt = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6]
 local current = redis.call('HMGET', head, 'version', 'hash')
 if not current[1] or tonumber(current[1]) ~= tonumber(ARGV[1]) or current[2] ~= ARGV[2] then return 0 end
-if redis.call('EXISTS', prev) == 1 then
+local undo = redis.call('HMGET', prev, 'undo', 'version', 'hash', 'links')
+if undo[1] == 'pop' then
+  -- The save appended one link: pop it (the chain must still end with it) and restore the replaced version.
+  if redis.call('LLEN', chain) == tonumber(undo[4]) then
+    redis.call('RPOP', chain)
+    redis.call('HSET', head, 'version', undo[2], 'hash', undo[3])
+    redis.call('DEL', prev)
+  else
+    -- Not the chain the save left: what it replaced cannot be told, so no copy beats a wrong one.
+    redis.call('DEL', head, chain, prev, prevchain)
+  end
+elseif redis.call('EXISTS', prev) == 1 then
   -- The restored head keeps the TTL of the head it replaces, not the short TTL of prev.
   local ttl = redis.call('PTTL', head)
   redis.call('RENAME', prev, head)

@@ -310,7 +310,7 @@ export async function startFaultyEngines(options: FaultyEnginesOptions = {}): Pr
         if (pgState.cut) await faults.restorePostgres();
         if (pgState.stopped) await faults.startPostgres();
         await fleet?.restartAll();
-        // The bridge reconnects with a backoff of up to 1 s, the Neon proxy's pool on the next query.
+        // The bridge reconnects every 50 ms at most, the Neon proxy's pool on the next query.
         await waitFor('hot and durable tiers answering after heal', answering, {
           timeoutMs: 20_000,
           intervalMs: 100,
