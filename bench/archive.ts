@@ -16,6 +16,7 @@ import { silentLogger } from '../lib/observability/logger.ts';
 import { createClickHouseArchiveTier, migrateClickHouseArchive } from '../lib/tiers/archive/clickhouse.ts';
 import { startRealEngines } from '../test/support/real-engines.ts';
 import { profiled } from './cpu-profile.ts';
+import { type CpuSplit, cpuSince, cpuSnapshot, formatCpu } from './cpu-split.ts';
 
 const CHECKPOINTS_PER_RUN = 3;
 
@@ -27,6 +28,8 @@ interface Sample {
   readonly rawMs: number;
   readonly sameMs: number;
   readonly phases: ReadonlyMap<string, number>;
+  readonly archiverCpu: CpuSplit | null;
+  readonly rawCpu: CpuSplit | null;
 }
 
 export async function benchArchive(sizes: readonly number[] = [1_000, 10_000]): Promise<void> {
@@ -78,7 +81,10 @@ export async function benchArchive(sizes: readonly number[] = [1_000, 10_000]): 
           now: Date.now,
           newBatchId: () => `b-${randomUUID()}`,
         };
+        let archiverCpu: CpuSplit | null = null;
+        let rawCpu: CpuSplit | null = null;
         const runArchiver = async () => {
+          const cpu = cpuSnapshot();
           const started = performance.now();
           const report = await profiled(`archiver-${size}-${repeat}`, () =>
             archiveCompleted(deps, {
@@ -89,15 +95,20 @@ export async function benchArchive(sizes: readonly number[] = [1_000, 10_000]): 
               durableRetentionMs: 30 * 86_400_000,
             }),
           );
+          const ms = performance.now() - started;
+          archiverCpu = cpuSince(cpu);
           if (report.runs !== size) throw new Error(`archived ${report.runs} runs, expected ${size}`);
-          return performance.now() - started;
+          return ms;
         };
         const runRaw = async () => {
+          const cpu = cpuSnapshot();
           const started = performance.now();
           await profiled(`raw-insert-${size}-${repeat}`, () =>
             raw.insert({ table: 'raw_baseline', values: rawRows, format: 'JSONEachRow' }),
           );
-          return performance.now() - started;
+          const ms = performance.now() - started;
+          rawCpu = cpuSince(cpu);
+          return ms;
         };
         const runSame = async () => {
           const started = performance.now();
@@ -128,7 +139,7 @@ export async function benchArchive(sizes: readonly number[] = [1_000, 10_000]): 
           rawMs = await runRaw();
           archiverMs = await runArchiver();
         }
-        samples.push({ archiverMs, rawMs, sameMs, phases });
+        samples.push({ archiverMs, rawMs, sameMs, phases, archiverCpu, rawCpu });
       }
       const rows = size * (1 + CHECKPOINTS_PER_RUN);
       const archiverMs = median(samples.map((s) => s.archiverMs));
@@ -149,6 +160,7 @@ export async function benchArchive(sizes: readonly number[] = [1_000, 10_000]): 
         console.log(
           `  archiver ${s.archiverMs.toFixed(0)} ms (${breakdown}); raw ${s.rawMs.toFixed(0)} ms; same rows ${s.sameMs.toFixed(0)} ms`,
         );
+        console.log(`    archiver ${formatCpu(s.archiverCpu)}; raw insert ${formatCpu(s.rawCpu)}`);
       }
     }
     const [codec] = await (
