@@ -31,11 +31,11 @@ export interface CachedHead {
   readonly sizeBytes: number;
   /** Where the version sits in its delta chain, for the snapshot policy of the next save. */
   readonly chain: ChainPosition;
-  /** The state, frozen (never modified: the next version shares its subtrees); parsed on first use. */
+  /** The state, never modified (the next version shares its subtrees; remembered ones are frozen); parsed on first use. */
   state(): DeepAgentState;
 }
 
-/** A cached head from the state a save built (already frozen by its canonical JSON, versions.ts). */
+/** A cached head from the state a save built (versions.ts). */
 export function headOfState(head: Omit<CachedHead, 'state'>, state: DeepAgentState): CachedHead {
   return { ...head, state: () => state };
 }

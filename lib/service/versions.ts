@@ -1,7 +1,7 @@
 /** Turning a state into a stored version and back: ephemeral paths, limits, canonical JSON, hash, delta, compression. */
 import * as v from 'valibot';
 import { InvalidRequest } from '../errors.ts';
-import { sha256Hex } from '../model/canonical.ts';
+import { canonicalJson, sha256Hex } from '../model/canonical.ts';
 import { decodePayload, encodePayload } from '../model/codec.ts';
 import { withoutEphemeral } from '../model/ephemeral.ts';
 import { assertDepth, assertStateSize } from '../model/limits.ts';
@@ -17,7 +17,7 @@ export interface BuiltVersion {
   readonly record: StoredVersion;
   /** Canonical JSON of the whole state. */
   readonly canonical: string;
-  /** The whole state as stored (ephemeral paths removed), frozen: the instance's head cache keeps it. */
+  /** The whole state as stored (ephemeral paths removed): the instance's head cache keeps it, never modified. */
   readonly stored: DeepAgentState;
   /**
    * The whole-state record of the same version, made (and compressed) only when asked: for a tier that lacks
@@ -37,9 +37,11 @@ export function buildVersion(
 ): BuiltVersion {
   const kept = withoutEphemeral(state, settings.ephemeralPaths);
   assertDepth(kept, settings.limits.maxDepth, 'the state');
-  // Only what the save changed is serialised: the rest is shared with its base (shared-json.ts). `kept` is
-  // frozen from here on, so the head cache can hand it to the next save as its base.
-  const canonical = sharedCanonicalJson(kept);
+  // A state patched from its base shares every subtree the patch did not touch (shared-json.ts): only what
+  // changed is serialised, and what is serialised is remembered (frozen) for the next patch on it. A whole state
+  // shares nothing with anything serialised before: it is written plainly, which costs less than remembering.
+  const canonical =
+    kept === state && base?.operations !== undefined ? sharedCanonicalJson(kept) : canonicalJson(kept);
   const sizeBytes = Buffer.byteLength(canonical, 'utf8');
   assertStateSize(sizeBytes, settings.limits.maxStateBytes);
   const hash = sha256Hex(canonical);
