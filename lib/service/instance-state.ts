@@ -12,6 +12,7 @@
  *   trusted on its own: the hot tier's compare-and-set checks the base's hash in the same Lua call (save.ts),
  *   and a save that cannot go through it reads the base again.
  */
+import { createBoundedLru } from '../cache/bounded-lru.ts';
 import type { DeepAgentState } from '../model/state.ts';
 import type { ChainPosition, RunKey } from '../tiers/types.ts';
 
@@ -72,53 +73,40 @@ export interface InstanceState {
 }
 
 export function createInstanceState(): InstanceState {
-  const hotBehind = new Map<string, number>();
-  const heads = new Map<string, CachedHead>();
-  let cachedBytes = 0;
-  const dropHead = (name: string) => {
-    const old = heads.get(name);
-    if (!old) return;
-    heads.delete(name);
-    cachedBytes -= old.sizeBytes;
-  };
+  const hotBehind = createBoundedLru<number>({ maxEntries: MAX_HOT_BEHIND });
+  const heads = createBoundedLru<CachedHead>({
+    maxEntries: MAX_CACHED_HEADS,
+    maxSize: MAX_CACHED_BYTES,
+    sizeOf: (head) => head.sizeBytes,
+    maxValueSize: MAX_CACHED_BYTES / 16, // one huge state must not flush the rest
+  });
   return {
     rememberHead(key, head) {
       const name = runName(key);
-      const known = heads.get(name);
+      const known = heads.peek(name);
       if (known && known.version > head.version) return;
-      dropHead(name);
-      if (head.sizeBytes > MAX_CACHED_BYTES / 16) return; // one huge state must not flush the rest
-      heads.set(name, head); // (re)inserted last: eviction goes least recently used first
-      cachedBytes += head.sizeBytes;
-      while (heads.size > MAX_CACHED_HEADS || cachedBytes > MAX_CACHED_BYTES)
-        dropHead(heads.keys().next().value as string);
+      heads.set(name, head);
     },
     cachedHead(key, version) {
       const name = runName(key);
-      const head = heads.get(name);
-      if (head?.version !== version) return undefined;
-      heads.delete(name);
-      heads.set(name, head);
-      return head;
+      return heads.peek(name)?.version === version ? heads.get(name) : undefined;
     },
-    forgetHead: (key) => dropHead(runName(key)),
+    forgetHead: (key) => heads.delete(runName(key)),
     noteHotBehind(key, version) {
       const name = runName(key);
-      const known = hotBehind.get(name) ?? 0;
-      hotBehind.delete(name); // re-inserted last: eviction goes oldest first
-      hotBehind.set(name, Math.max(known, version));
-      if (hotBehind.size > MAX_HOT_BEHIND) hotBehind.delete(hotBehind.keys().next().value as string);
+      // Re-set as the newest: eviction goes oldest noted first.
+      hotBehind.set(name, Math.max(hotBehind.peek(name) ?? 0, version));
     },
     hotCopyBehind(key, hotVersion) {
-      const missed = hotBehind.get(runName(key));
+      const missed = hotBehind.peek(runName(key));
       if (missed === undefined) return false;
       if (hotVersion <= missed) return true;
       hotBehind.delete(runName(key)); // a save reached the hot tier since: it is current again
       return false;
     },
-    missedByHot: (key) => hotBehind.get(runName(key)),
+    missedByHot: (key) => hotBehind.peek(runName(key)),
     hotCaughtUp(key, version) {
-      const missed = hotBehind.get(runName(key));
+      const missed = hotBehind.peek(runName(key));
       if (missed !== undefined && version >= missed) hotBehind.delete(runName(key));
     },
   };

@@ -8,6 +8,7 @@
  * Only heads rebuilt from patches are kept: a whole-state head costs no rebuild. Bounded by runs and by bytes,
  * least recently used out first.
  */
+import { type BoundedLru, createBoundedLru } from '../../cache/bounded-lru.ts';
 import type { StoredVersion } from '../types.ts';
 
 export interface HeadCacheLimits {
@@ -32,44 +33,13 @@ export interface CachedHead {
   readonly record: StoredVersion;
 }
 
-export interface HeadCache {
-  get(run: string): CachedHead | undefined;
-  set(run: string, head: CachedHead): void;
-  delete(run: string): void;
-}
-
-const sizeOf = (head: CachedHead) => head.record.payload.length + head.link.length;
+export type HeadCache = Pick<BoundedLru<CachedHead>, 'get' | 'set' | 'delete'>;
 
 export function createHeadCache(limits: HeadCacheLimits = {}): HeadCache {
   const { maxRuns = 1_000, maxBytes = 16 * 2 ** 20 } = limits;
-  // A Map iterates in insertion order: re-inserting on use keeps the least recently used first.
-  const heads = new Map<string, CachedHead>();
-  let bytes = 0;
-  const drop = (run: string) => {
-    const head = heads.get(run);
-    if (!head) return;
-    heads.delete(run);
-    bytes -= sizeOf(head);
-  };
-  return {
-    get(run) {
-      const head = heads.get(run);
-      if (head) {
-        heads.delete(run);
-        heads.set(run, head);
-      }
-      return head;
-    },
-    set(run, head) {
-      drop(run);
-      if (maxRuns < 1 || sizeOf(head) > maxBytes) return;
-      heads.set(run, head);
-      bytes += sizeOf(head);
-      for (const oldest of heads.keys()) {
-        if (heads.size <= maxRuns && bytes <= maxBytes) break;
-        drop(oldest);
-      }
-    },
-    delete: drop,
-  };
+  return createBoundedLru<CachedHead>({
+    maxEntries: maxRuns,
+    maxSize: maxBytes,
+    sizeOf: (head) => head.record.payload.length + head.link.length,
+  });
 }
