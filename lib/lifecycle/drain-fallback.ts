@@ -106,7 +106,7 @@ export async function replay(
     // has overtaken). Removed first, a failed promotion left Redis serving an older head than Postgres held
     // (GOLDEN_RECOVERY_FLOW, seed 7: "head 3, acked v8"). With Redis away the drain stops here (TierUnavailable),
     // the version already committed; the next pass finds it committed and finishes.
-    await deps.hot.promote(write.key, write.record, PROMOTED_TTL_SECONDS);
+    await deps.hot.promote(write.key, await newestCommitted(deps, write), PROMOTED_TTL_SECONDS);
     await deps.fallback.remove(write.id);
     return true;
   }
@@ -115,6 +115,22 @@ export async function replay(
     'a spooled write conflicts with the durable tier; kept in the spool for an operator',
   );
   return false;
+}
+
+/**
+ * What to promote for a replayed write: the write itself, or Postgres' head when the run has gone past it there.
+ * A write stays spooled until a promotion lands, and the run may go on meanwhile; promoting the old write then
+ * into a Redis that lost its data (a restart) made it the hot head, older than Postgres', for every instance
+ * (GOLDEN_RECOVERY_FLOW, seed 201; test/lifecycle/drain-fallback). "A newer hot head is kept" guards only
+ * against a hot copy that still has one.
+ */
+async function newestCommitted(
+  deps: Pick<DrainDeps, 'durable'>,
+  write: SpooledWrite,
+): Promise<SpooledWrite['record']> {
+  const run = await deps.durable.getRun(write.key);
+  if ((run?.durableVersion ?? 0) <= write.record.version) return write.record;
+  return (await deps.durable.loadLatest(write.key)) ?? write.record;
 }
 
 /** Moves a write to the dead letters; false when another drain got there first (it is not counted twice). */

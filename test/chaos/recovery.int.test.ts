@@ -101,8 +101,9 @@ describe('GOLDEN_RECOVERY_FLOW', () => {
       }
 
       // Phase 3: each agent starts again from the head the service answers now, and goes on saving.
-      const heads = await loadHeads(e.service, population);
-      behindOnResume = headsBehindAcks(ledger, heads);
+      const answeredBy = new Map<string, string>();
+      const heads = await loadHeads(e.service, population, answeredBy);
+      behindOnResume = headsBehindAcks(ledger, heads, answeredBy);
       stopped = false;
       const resumedAt = performance.now();
       const secondRun = runAgents(
@@ -119,7 +120,9 @@ describe('GOLDEN_RECOVERY_FLOW', () => {
     }
 
     const settled = await settleAndVerify(e, ledger, population);
-    writeChaosReport('recovery', ledger, faults, settled, started);
+    // A resume behind an ack is explained by the run's trail.
+    const behindRuns = behindOnResume.map((line) => line.split(':')[0]!);
+    writeChaosReport('recovery', ledger, faults, settled, started, behindRuns);
     const down = outage!;
     // Answered while both were down (sent after both faults were in place, answered before either came back).
     const duringOutage = ledger.acks.filter((a) => a.sentAt >= down.downFrom && a.answeredAt <= down.downTo);

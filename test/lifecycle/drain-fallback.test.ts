@@ -6,6 +6,7 @@ import { type Breakers, withBreaker } from '../../lib/runtime/resilient-tiers.ts
 import type { DurableTier } from '../../lib/tiers/durable/port.ts';
 import { createMemoryFallback } from '../../lib/tiers/fallback/memory.ts';
 import type { HotTier } from '../../lib/tiers/hot/port.ts';
+import { fields, version } from '../contracts/durable.contract.ts';
 import { withEmbeddedTiers } from '../support/embedded-tiers.ts';
 import { drain, poisonedSpoolFlow, runKey, spoolWrite } from './drain-scenario.ts';
 
@@ -104,5 +105,28 @@ describe('drain-fallback while the hot tier is away', () => {
       remaining: 0,
     });
     expect((await hot.load(key))?.version).toBe(1);
+  });
+
+  it('promotes what Postgres holds now, not an older spooled write, into a hot tier that lost its data', async () => {
+    // The drain committed v1 but could not promote it (Redis away), so the write stayed spooled; the run went on
+    // in Postgres to v3; then Redis lost everything (a restart). Promoting v1 then made Redis serve v1 to every
+    // instance while Postgres held v3 (GOLDEN_RECOVERY_FLOW, seed 201: "head 2 (hot), acked v6").
+    const fallback = createMemoryFallback();
+    const key = runKey('wiped');
+    await spoolWrite(fallback, key, 1);
+    const away: HotTier = {
+      ...hot,
+      promote: async () => {
+        throw new TierUnavailable('hot', 'connection refused');
+      },
+    };
+    expect(await drain({ durable, hot: away, fallback })).toMatchObject({ stoppedEarly: true, remaining: 1 });
+    for (const v of [2, 3])
+      expect(await durable.commit(key, version(v, { run: key.runId, step: v }), { run: fields() })).toEqual({
+        status: 'committed',
+      });
+    expect(await hot.load(key)).toBeNull(); // the wiped hot tier
+    expect(await drain({ durable, hot, fallback })).toMatchObject({ replayed: 1, remaining: 0 });
+    expect((await hot.load(key))?.version).toBe(3);
   });
 });

@@ -150,8 +150,8 @@ export function chaosLogDir(name: string): string | undefined {
 
 /**
  * With CHAOS_REPORT=<path prefix>, writes `<prefix>-<name>.json`: what explains a run — the fault timeline, the
- * kinds of failed attempts and, for each run with a violation or a refused retry, its timed trail (times in ms
- * since `origin`).
+ * kinds of failed attempts and, for each run with a violation or a refused retry (and each of `alsoTrace`), its
+ * timed trail (times in ms since `origin`).
  */
 export function writeChaosReport(
   name: string,
@@ -159,6 +159,7 @@ export function writeChaosReport(
   faults: readonly FaultRecord[],
   settled: Settled,
   origin: number,
+  alsoTrace: readonly string[] = [],
 ): void {
   const prefix = process.env.CHAOS_REPORT;
   if (!prefix) return;
@@ -168,6 +169,7 @@ export function writeChaosReport(
     ...new Set([
       ...settled.verification.violations.map((v) => v.runId),
       ...ledger.retriesRefused.map((r) => r.split(' ')[0]!),
+      ...alsoTrace,
     ]),
   ];
   const report = {
@@ -197,19 +199,29 @@ export function writeChaosReport(
  * Each agent's head as the service answers it now (GET, bounded retries): what an agent that lost its memory
  * resumes from. A run whose head cannot be read is left out (its agent starts from 0 and meets a 409).
  */
-export async function loadHeads(service: Target, population: Population): Promise<Map<string, number>> {
+export async function loadHeads(
+  service: Target,
+  population: Population,
+  /** Filled with the tier (`servedBy`) and instance that answered each head. */
+  answeredBy?: Map<string, string>,
+): Promise<Map<string, number>> {
   const heads = new Map<string, number>();
   const instance = picker(service, createRng(0x4ead));
   await Promise.all(
     population.agents.map(async ({ runId }) => {
       for (let attempt = 1; attempt <= 20; attempt++) {
-        const res = await fetch(`${instance().url}/v1/runs/${encodeURIComponent(runId)}/state`, {
+        const target = instance();
+        const res = await fetch(`${target.url}/v1/runs/${encodeURIComponent(runId)}/state`, {
           headers: { authorization: `Bearer ${population.apiKeyOf(runId)}` },
           signal: AbortSignal.timeout(5_000),
         }).catch(() => null);
-        const body = res ? ((await res.json().catch(() => ({}))) as { version?: number }) : {};
-        if (res?.status === 200 && typeof body.version === 'number')
+        const body = res
+          ? ((await res.json().catch(() => ({}))) as { version?: number; servedBy?: string })
+          : {};
+        if (res?.status === 200 && typeof body.version === 'number') {
+          answeredBy?.set(runId, `${body.servedBy ?? '?'} via ${target.name}`);
           return void heads.set(runId, body.version);
+        }
         if (res?.status === 404) return void heads.set(runId, 0);
         await new Promise((resolve) => setTimeout(resolve, 100 * attempt));
       }
@@ -219,7 +231,11 @@ export async function loadHeads(service: Target, population: Population): Promis
 }
 
 /** Runs whose head, as loaded, is older than a version acknowledged durable/spooled before. */
-export function headsBehindAcks(ledger: Ledger, heads: ReadonlyMap<string, number>): string[] {
+export function headsBehindAcks(
+  ledger: Ledger,
+  heads: ReadonlyMap<string, number>,
+  answeredBy: ReadonlyMap<string, string> = new Map(),
+): string[] {
   const highest = new Map<string, number>();
   for (const ack of ledger.acks) {
     if (ack.durability === 'hot') continue;
@@ -227,7 +243,10 @@ export function headsBehindAcks(ledger: Ledger, heads: ReadonlyMap<string, numbe
   }
   return [...highest]
     .filter(([runId, version]) => (heads.get(runId) ?? -1) < version)
-    .map(([runId, version]) => `${runId}: head ${heads.get(runId) ?? 'unreadable'}, acked v${version}`);
+    .map(
+      ([runId, version]) =>
+        `${runId}: head ${heads.get(runId) ?? 'unreadable'} (${answeredBy.get(runId) ?? 'no answer'}), acked v${version}`,
+    );
 }
 
 /**
