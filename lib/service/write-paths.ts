@@ -296,12 +296,18 @@ async function noteHotDebt(deps: ServiceDeps, write: PendingWrite): Promise<void
  * version in the store (claimVersion: atomic across every instance sharing it) and spool. Without the claim two
  * instances could both find version - 1 newest and spool the same version with different contents, each
  * acknowledged: one of them lost at the drain.
+ *
+ * Only a spooled version at or past the new one refutes the writer. One below its base (a hot debt the drain has
+ * not paid yet: Postgres went on after it) says no more than an empty spool, and is treated like one. Answered
+ * 409 with that older version as `currentVersion`, it locked every run with an unpaid debt out of the spool for
+ * a whole double outage (GOLDEN_RECOVERY_FLOW, seed 206: 100 of 100 saves 409), and invited a writer to rebase
+ * onto a version Postgres had long passed.
  */
 async function spoolChecked(deps: ServiceDeps, write: PendingWrite): Promise<SaveReceipt> {
   const fallback = requireFallback(deps);
   const { key, record } = write;
   const newest = await fallback.loadLatest(key);
-  if (newest && newest.version !== record.version - 1) {
+  if (newest && newest.version >= record.version) {
     if (newest.version === record.version && newest.hash === record.hash) return write.receipt;
     throw new VersionConflict(newest.version, record.version - 1);
   }

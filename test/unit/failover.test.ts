@@ -163,6 +163,51 @@ describe('the load table, row by row', () => {
   });
 });
 
+describe('both tiers down: the spool checks the version', () => {
+  /** Version 1 to 3 with every tier up, and a whole copy of version `spooled` left in the fallback store. */
+  async function runWithSpooled(spooled: number) {
+    const { service, set, allUp } = serviceOver();
+    const who = caller('enterprise');
+    const runId = `spool-${++runs}`;
+    for (const v of [1, 2, 3])
+      await service.save(who, {
+        runId,
+        request: { state: state(v), checkpoint: 'CRITICAL', expectedVersion: v - 1 },
+      });
+    const key = { tenantId: who.tenant.id, runId };
+    const record = await durable.loadVersion(key, spooled);
+    await fallback.spool({
+      key,
+      record: record!,
+      run: { agentName: 'a', parentRunId: null, threadId: null, userId: null, status: 'running' },
+      spooledAt: Date.now(),
+    });
+    set({ hot: 'down', durable: 'down', fallback: 'up' });
+    // Content no version of the run had: a save of it is never a replay.
+    const save = (expectedVersion: number) =>
+      service.save(who, {
+        runId,
+        request: { state: state(100 + expectedVersion), checkpoint: 'CRITICAL', expectedVersion },
+      });
+    return { save, allUp, key };
+  }
+
+  it('spools a save whose base is past the newest spooled version (an unpaid hot debt proves nothing)', async () => {
+    const { save, allUp, key } = await runWithSpooled(1);
+    const receipt = await save(3);
+    allUp();
+    expect(receipt).toMatchObject({ version: 4, durability: 'spooled' });
+    expect((await fallback.loadLatest(key))?.version).toBe(4);
+  });
+
+  it('refuses a save the spool proves stale: its version is spooled with other content', async () => {
+    const { save, allUp } = await runWithSpooled(3);
+    const refused = await save(2).catch((error: unknown) => error);
+    allUp();
+    expect(refused).toMatchObject({ name: 'VersionConflict', currentVersion: 3 });
+  });
+});
+
 describe('the failover table, row by row', () => {
   it.each(cases)(
     'hot $hot, durable $durable, fallback $fallback: a $save save takes "$route"',
