@@ -15,8 +15,6 @@ import type { ServiceSettings } from './deps.ts';
 export interface BuiltVersion {
   /** What the save stores: a patch against its base, or the whole state (deltas.ts decides). */
   readonly record: StoredVersion;
-  /** Canonical JSON of the whole state. */
-  readonly canonical: string;
   /** The whole state as stored (ephemeral paths removed): the instance's head cache keeps it, never modified. */
   readonly stored: DeepAgentState;
   /**
@@ -59,13 +57,13 @@ export function buildVersion(
   };
   const delta =
     base && checkpoint !== 'FULL' && base.version === version - 1 ? deltaOf(base, kept, hash) : null;
-  if (!delta || !base) return { record: whole(), canonical, stored: kept, whole };
+  if (!delta || !base) return { record: whole(), stored: kept, whole };
   const json = JSON.stringify(delta);
   const encoded = encodePayload(json, Buffer.byteLength(json, 'utf8'), settings.compressAboveBytes);
   const policy = settings.snapshots ?? DEFAULT_SNAPSHOT_POLICY;
   // An empty delta (the state did not change) never calls for a snapshot: it stores nothing of the state.
   if (delta.length > 0 && needsSnapshot(policy, base.chain, encoded.payload.length, sizeBytes))
-    return { record: whole(), canonical, stored: kept, whole };
+    return { record: whole(), stored: kept, whole };
   const record: StoredVersion = {
     version,
     hash,
@@ -77,7 +75,7 @@ export function buildVersion(
     baseHash: base.hash,
     chain: { links: base.chain.links + 1, bytes: base.chain.bytes + encoded.payload.length },
   };
-  return { record, canonical, stored: kept, whole };
+  return { record, stored: kept, whole };
 }
 
 /** The canonical JSON text of a stored version (decompressed, not parsed). */
