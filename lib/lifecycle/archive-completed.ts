@@ -11,6 +11,7 @@ import { PLANS } from '../plans.ts';
 import type { ArchivedCheckpoint, ArchivedRun } from '../tiers/archive/port.ts';
 import type { ArchivableRun, ClaimedBatch } from '../tiers/durable/archive-queue-port.ts';
 import type { PlanName } from '../tiers/durable/port.ts';
+import { partsOf } from './archive-parts.ts';
 import { inParallel, type LifecycleDeps } from './deps.ts';
 
 export interface ArchiveOptions {
@@ -22,6 +23,8 @@ export interface ArchiveOptions {
   readonly hotRetentionMs: number;
   /** Archived checkpoints stay in Postgres this long after they were saved. */
   readonly durableRetentionMs: number;
+  /** A test seam: smaller parts than production's (archive-parts.ts). @default RUNS_PER_PART */
+  readonly runsPerPart?: number;
 }
 
 export interface ArchiveReport {
@@ -50,7 +53,7 @@ export async function archiveCompleted(deps: LifecycleDeps, options: ArchiveOpti
       newBatchId: deps.newBatchId(),
     });
     if (!claimed) break;
-    const written = await archiveBatch(deps, claimed);
+    const written = await archiveBatch(deps, claimed, options.runsPerPart);
     batches++;
     if (claimed.attempt > 1) retried++;
     runs += written.runs;
@@ -63,16 +66,34 @@ export async function archiveCompleted(deps: LifecycleDeps, options: ArchiveOpti
   return report;
 }
 
-async function archiveBatch(deps: LifecycleDeps, claimed: ClaimedBatch) {
-  // Two independent reads of the durable store: the plans need only the claimed runs.
-  const [stored, plans] = await Promise.all([
-    deps.queue.batchCheckpoints(claimed.batchId),
-    plansOf(deps, claimed.runs),
-  ]);
-  const heads = new Map(stored.map((c) => [`${c.tenantId}\u0000${c.runId}\u0000${c.version}`, c.hash]));
-  const runs: ArchivedRun[] = claimed.runs.map((run) => toArchivedRun(run, heads, plans, deps.now()));
-  const checkpoints: ArchivedCheckpoint[] = stored;
-  const written = await deps.archive.writeBatch({ batchId: claimed.batchId, runs, checkpoints });
+/**
+ * One batch, part by part (archive-parts.ts): while a part is written to the archive, the next part's
+ * checkpoints are read from Postgres. The batch is marked archived only after every part is written.
+ */
+async function archiveBatch(deps: LifecycleDeps, claimed: ClaimedBatch, runsPerPart: number | undefined) {
+  const parts = partsOf(claimed, runsPerPart);
+  const read = (part: readonly ArchivableRun[] | undefined) => {
+    if (!part) return undefined;
+    const reading = deps.queue.batchCheckpoints(claimed.batchId, part);
+    // Awaited on the next turn; until then a failure must not surface as an unhandled rejection.
+    reading.catch(() => {});
+    return reading;
+  };
+  let next = read(parts[0]);
+  const plans = await plansOf(deps, claimed.runs);
+  const written = { runs: 0, checkpoints: 0, alreadyArchived: 0 };
+  for (const [index, part] of parts.entries()) {
+    const stored = (await next) ?? [];
+    next = read(parts[index + 1]);
+    const heads = new Map(stored.map((c) => [`${c.tenantId}\u0000${c.runId}\u0000${c.version}`, c.hash]));
+    const runs: ArchivedRun[] = part.map((run) => toArchivedRun(run, heads, plans, deps.now()));
+    const checkpoints: ArchivedCheckpoint[] = stored;
+    const result = await deps.archive.writeBatch({ batchId: claimed.batchId, runs, checkpoints });
+    written.runs += result.runs;
+    written.checkpoints += result.checkpoints;
+    written.alreadyArchived += result.alreadyArchived;
+    await deps.hooks?.afterArchivePart?.(claimed.batchId, index);
+  }
   await deps.hooks?.afterArchiveWrite?.(claimed.batchId);
   await deps.queue.markArchived(claimed.batchId, deps.now());
   return written;

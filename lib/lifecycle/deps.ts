@@ -20,6 +20,9 @@ export interface LifecycleDeps {
   readonly newBatchId: () => string;
   /** Test seams: called between steps, to inject crashes where a real function instance could die. */
   readonly hooks?: {
+    /** After each part of a batch is in the archive (archive-parts.ts), before the next one is written. */
+    readonly afterArchivePart?: (batchId: string, part: number) => Promise<void>;
+    /** After every part of a batch is in the archive, before the batch is marked archived in Postgres. */
     readonly afterArchiveWrite?: (batchId: string) => Promise<void>;
   };
 }

@@ -142,6 +142,7 @@ export function archiveQueueContract(fx: ArchiveQueueFixture): void {
       for (let i = 0; i < 3; i++) await completedRun(tenantId, now - 100 + i, [version(1), version(2)]);
       const first = await claim(now, { leaseMs: 1000 });
       expect(first?.runs).toHaveLength(3);
+      expect(first?.runCount).toBe(3);
       const checkpoints = await queue.batchCheckpoints(first?.batchId ?? '');
       expect(checkpoints).toHaveLength(6);
 
@@ -152,6 +153,14 @@ export function archiveQueueContract(fx: ArchiveQueueFixture): void {
       expect(await claim(now + 2001, { leaseMs: 1000 })).toBeNull(); // the new lease counts from the re-claim
       expect(await claim(now + 2002, { leaseMs: 1000 })).toEqual({ ...first, attempt: 3 });
       expect(await queue.batchCheckpoints(first?.batchId ?? '')).toEqual(checkpoints);
+
+      // A part of the batch: only the named runs' checkpoints, in the same order; a key outside it adds nothing.
+      const [a, , c] = first?.runs ?? [];
+      const part = [a!, c!, { tenantId, runId: 'not-in-the-batch' }];
+      const ofPart = checkpoints.filter((cp) => cp.runId === a?.runId || cp.runId === c?.runId);
+      expect(ofPart).toHaveLength(4);
+      expect(await queue.batchCheckpoints(first?.batchId ?? '', part)).toEqual(ofPart);
+      expect(await queue.batchCheckpoints(first?.batchId ?? '', [])).toEqual([]);
       // The first attempt's write may still land after its lease: its mark counts.
       expect(await queue.markArchived(first?.batchId ?? '', now + 2500)).toBe(3);
     });
@@ -417,7 +426,8 @@ export function archiveQueueContract(fx: ArchiveQueueFixture): void {
       expect(await tier.deleteRun(key)).toBe(true);
       await sleep(5);
       const retry = await claim(Date.now() + 10);
-      expect(retry).toEqual({ batchId: batch?.batchId, attempt: 2, runs: [] });
+      // runCount is what the batch was created with: the archiver cuts every attempt into the same parts by it.
+      expect(retry).toEqual({ batchId: batch?.batchId, attempt: 2, runCount: 1, runs: [] });
       expect(await queue.markArchived(retry?.batchId ?? '', Date.now())).toBe(0);
       expect((await queue.stats()).batchesInFlight).toBe(0);
     });

@@ -22,6 +22,8 @@ afterAll(async () => strata?.close());
 
 const options = {
   batchSize: 7,
+  // Batches of up to 7 runs written in parts of about 3 (production: 1,000), so every case crosses parts.
+  runsPerPart: 3,
   leaseMs: 5 * MINUTE,
   hotRetentionMs: 3_600_000,
   durableRetentionMs: 30 * DAY,
@@ -117,6 +119,30 @@ describe('archive-completed, exactly once', () => {
     const stuck = await strata.durable.archiveQueue.stats();
     expect(stuck.batchesInFlight).toBeGreaterThanOrEqual(1);
     // Before the lease ends nobody else takes that batch; after it, the same batch comes back (attempt 2).
+    clock += options.leaseMs + MINUTE;
+    const retry = await drain(strata.lifecycle!);
+    expect(retry.retried).toBeGreaterThanOrEqual(1);
+    await expectArchivedOnce(expected);
+  });
+
+  it('survives a crash between two parts of a batch: the retry writes every part, none twice', async () => {
+    const expected = await completedRuns(7);
+    const parts: number[] = [];
+    const crashing: LifecycleDeps = {
+      ...strata.lifecycle!,
+      hooks: {
+        afterArchivePart: async (_batchId, part) => {
+          parts.push(part);
+          throw new Error('instance died after the first part');
+        },
+      },
+    };
+    await expect(drain(crashing)).rejects.toThrow('instance died');
+    expect(parts).toEqual([0]);
+    // Part 0 is in the archive, the rest is not, and the batch is not marked.
+    const partial = await strata.archive!.totals(expected.tenantId);
+    expect(partial.runs).toBeGreaterThan(0);
+    expect(partial.runs).toBeLessThan(expected.count);
     clock += options.leaseMs + MINUTE;
     const retry = await drain(strata.lifecycle!);
     expect(retry.retried).toBeGreaterThanOrEqual(1);

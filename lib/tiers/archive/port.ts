@@ -35,7 +35,9 @@ export type ArchivedCheckpoint = StoredVersion & RunKey;
 export interface ArchiveBatch {
   /**
    * Names the batch's content. A retry of the same batch (after a timeout, a crash, a doubled trigger)
-   * must use the same id; the archiver should record the id and its runs before the first attempt.
+   * must use the same id; the archiver should record the id and its runs before the first attempt. A batch
+   * may be written in parts, one call per part under the same id, each part with its own runs and their
+   * checkpoints: a part is deduplicated by its id and what it holds, so every attempt must cut the same parts.
    */
   readonly batchId: string;
   /** Each run once. */

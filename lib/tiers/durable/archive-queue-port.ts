@@ -31,6 +31,11 @@ export interface ClaimedBatch {
   readonly attempt: number;
   /** Oldest completion first; the same runs on every attempt. */
   readonly runs: readonly ArchivableRun[];
+  /**
+   * How many runs the batch was created with: the same on every attempt, even once some of its runs were
+   * deleted (so `runs` is shorter). The archiver cuts the batch into parts by it (lib/lifecycle).
+   */
+  readonly runCount: number;
 }
 
 export type ArchivedCheckpointRow = StoredVersion & RunKey;
@@ -51,9 +56,10 @@ export interface ArchiveQueue {
   /**
    * The batch's checkpoints, ordered by tenant, run (byte order, COLLATE "C") and version: for each run
    * those it had when it joined the batch (version <= archiveHeadVersion, and none committed later, even an
-   * older version). The same answer on every call. Empty for an unknown batch.
+   * older version). The same answer on every call. Empty for an unknown batch. With `runs`, only the
+   * checkpoints of those runs of the batch (a key that is not in the batch adds nothing).
    */
-  batchCheckpoints(batchId: string): Promise<ArchivedCheckpointRow[]>;
+  batchCheckpoints(batchId: string, runs?: readonly RunKey[]): Promise<ArchivedCheckpointRow[]>;
   /**
    * Marks the batch and its runs archived at `at`, once: the number of runs marked by THIS call (0 when the
    * batch was archived already or does not exist). Not tied to an attempt: every attempt writes the same

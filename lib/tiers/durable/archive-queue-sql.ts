@@ -4,6 +4,7 @@
  * Values come back cast to int, float8 or text (epoch ms as float8), which every driver parses alike.
  */
 import { type SQL, sql } from 'drizzle-orm';
+import type { RunKey } from '../types.ts';
 import type { ArchivedCheckpointRow } from './archive-queue-port.ts';
 
 const at = (ms: number) => sql`${new Date(ms).toISOString()}::timestamptz`;
@@ -64,13 +65,19 @@ const CHECKPOINT_SELECT = sql.raw(
  * order, so the outer ORDER BY costs an incremental sort of presorted rows instead of sorting every payload
  * (which spilled ~40 MB to disk for a batch of 10,000 runs).
  */
-export function batchCheckpointsStatement(batchId: string): SQL {
+export function batchCheckpointsStatement(batchId: string, only?: readonly RunKey[]): SQL {
+  // A subset of the batch's runs travels as one jsonb parameter, whatever its size (no list of 2n parameters).
+  const subset = only
+    ? sql`AND (r.tenant_id, r.run_id) IN (SELECT k.t, k.r FROM jsonb_to_recordset(${JSON.stringify(
+        only.map((key) => ({ t: key.tenantId, r: key.runId })),
+      )}::jsonb) AS k(t text, r text))`
+    : sql``;
   return sql`
     SELECT ${CHECKPOINT_SELECT}
     FROM (
       SELECT r.tenant_id, r.run_id, r.archive_head_version, b.commit_seq_limit
       FROM archive_batches b JOIN runs r ON r.archive_batch_id = b.batch_id
-      WHERE b.batch_id = ${batchId}::text
+      WHERE b.batch_id = ${batchId}::text ${subset}
       ORDER BY r.tenant_id COLLATE "C", r.run_id COLLATE "C"
     ) r
     CROSS JOIN LATERAL (
@@ -120,7 +127,7 @@ export function claimStatement(p: ClaimParams): SQL {
     ), reclaimed AS (
       UPDATE archive_batches b SET claimed_until = ${at(p.claimedUntil)}, attempts = b.attempts + 1
       FROM expired e WHERE b.batch_id = e.batch_id
-      RETURNING b.batch_id, b.attempts
+      RETURNING b.batch_id, b.attempts, b.run_count
     ), candidates AS MATERIALIZED (
       -- Only when no batch was re-claimed: one batch per call. Served by runs_archive_pending_idx.
       SELECT tenant_id, run_id FROM runs
@@ -139,14 +146,14 @@ export function claimStatement(p: ClaimParams): SQL {
       SELECT ${p.newBatchId}::text, ${at(p.now)}, ${at(p.claimedUntil)}, 1, count(*),
              nextval(pg_get_serial_sequence('checkpoints', 'commit_seq'))
       FROM picked HAVING count(*) > 0
-      RETURNING batch_id, attempts
+      RETURNING batch_id, attempts, run_count
     )
     -- A re-claimed batch's runs were batched by an earlier statement, so this snapshot sees them; a new
     -- batch's runs are visible only through picked's RETURNING.
-    SELECT b.batch_id, b.attempts, ${RUN_COLUMNS}
+    SELECT b.batch_id, b.attempts, b.run_count, ${RUN_COLUMNS}
     FROM reclaimed b LEFT JOIN runs r ON r.archive_batch_id = b.batch_id
     UNION ALL
-    SELECT b.batch_id, b.attempts, ${RUN_COLUMNS}
+    SELECT b.batch_id, b.attempts, b.run_count, ${RUN_COLUMNS}
     FROM created b CROSS JOIN picked r
     ORDER BY completed_at, run_id, tenant_id`;
 }

@@ -50,14 +50,15 @@ export function createArchiveQueue(db: DurableDb, guard: Guard): ArchiveQueue {
         const batch: ClaimedBatch = {
           batchId: text(first.batch_id),
           attempt: num(first.attempts),
+          runCount: num(first.run_count),
           runs: found.filter((row) => row.run_id !== null).map(toArchivableRun),
         };
         return batch;
       }),
 
-    batchCheckpoints: (batchId) =>
+    batchCheckpoints: (batchId, only) =>
       guard('batchCheckpoints', async () =>
-        (await rows(batchCheckpointsStatement(batchId))).map(toArchivedCheckpointRow),
+        (await rows(batchCheckpointsStatement(batchId, only))).map(toArchivedCheckpointRow),
       ),
 
     markArchived: (batchId, at) =>
