@@ -73,15 +73,19 @@ describe('sharedCanonicalJson', () => {
   });
 });
 
+const throughJson = (value: unknown): unknown => JSON.parse(JSON.stringify(value));
+
 describe('CopyOnWrite', () => {
   it('patches a version into the next as a copy would, leaving the version and every earlier one as they were', () => {
     fc.assert(
-      fc.property(fc.array(documents, { minLength: 2, maxLength: 6 }), (versions) => {
+      // Versions as JSON text carries them: -0 is 0 there, and fast-json-patch's `compare` (which makes the
+      // operations here) clones values through JSON, so a -0 in a target would come out 0 (seed 298039325).
+      fc.property(fc.array(documents.map(throughJson), { minLength: 2, maxLength: 6 }), (versions) => {
         let current: unknown = structuredClone(versions[0]);
         sharedCanonicalJson(current); // remembered and frozen, as a saved head is
         const history: Array<{ value: unknown; text: string }> = [];
         for (const target of versions.slice(1)) {
-          const operations = compare(current as object, target);
+          const operations = compare(current as object, target as object);
           const next = patched(current, operations);
           expect(next).toEqual(target);
           const text = sharedCanonicalJson(next);
