@@ -49,10 +49,12 @@ export async function openTiers(config: Config, log: Logger, metrics: Metrics = 
 async function openHot(config: Config): Promise<HotTier> {
   if (config.hot.kind === 'upstash') {
     const { createUpstashHotTier } = await import('../tiers/hot/upstash.ts');
+    const { keepAliveRequester } = await import('../tiers/hot/upstash-requester.ts');
     return createUpstashHotTier({
       url: config.hot.url,
       token: config.hot.token,
       timeoutMs: config.hot.timeoutMs,
+      transport: keepAliveRequester,
     });
   }
   const { createMemoryHotTier } = await import('../tiers/hot/memory.ts');

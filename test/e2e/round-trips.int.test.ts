@@ -1,9 +1,12 @@
 /**
- * The cost of a save in round trips, counted on the wire (every request the production clients send goes
- * through fetch): an AUTO save is ONE Redis request; a CRITICAL save adds ONE Postgres request.
+ * The cost of a save in round trips, counted on the wire: every request the production clients send in Node
+ * goes through undici (the keep-alive transport, lib/http/keep-alive-fetch.ts, or a global fetch), which
+ * announces each one on the `undici:request:create` diagnostics channel. An AUTO save is ONE Redis request; a
+ * CRITICAL save adds ONE Postgres request.
  */
 import { randomUUID } from 'node:crypto';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import diagnostics from 'node:diagnostics_channel';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../lib/observability/logger.ts';
 import { type Caller, createPersistenceService, type PersistenceService } from '../../lib/service/index.ts';
 import { type RealEngines, startRealEngines } from '../support/real-engines.ts';
@@ -11,8 +14,6 @@ import { type RealEngines, startRealEngines } from '../support/real-engines.ts';
 let engines: RealEngines;
 let service: PersistenceService;
 let caller: Caller;
-const realFetch = globalThis.fetch;
-const seen: string[] = [];
 
 beforeAll(async () => {
   engines = await startRealEngines();
@@ -33,25 +34,23 @@ beforeAll(async () => {
   };
 });
 afterAll(async () => engines?.close());
-afterEach(() => {
-  globalThis.fetch = realFetch;
-});
 
 /** Counts the requests sent to the hot tier (Upstash REST) and to the durable tier (Neon /sql) during `work`. */
 async function countRequests(work: () => Promise<unknown>) {
-  seen.length = 0;
-  globalThis.fetch = (input, init) => {
-    seen.push(String(input instanceof Request ? input.url : input));
-    return realFetch(input, init);
+  const seen: string[] = [];
+  const record = (message: unknown) => {
+    const { request } = message as { request: { origin: string; path: string } };
+    seen.push(`${request.origin}${request.path}`);
   };
+  diagnostics.subscribe('undici:request:create', record);
   try {
     await work();
   } finally {
-    globalThis.fetch = realFetch;
+    diagnostics.unsubscribe('undici:request:create', record);
   }
-  const hotUrl = engines.env.UPSTASH_REDIS_REST_URL!;
+  const hot = new URL(engines.env.UPSTASH_REDIS_REST_URL!).origin;
   return {
-    hot: seen.filter((url) => url.startsWith(hotUrl)).length,
+    hot: seen.filter((url) => url.startsWith(hot)).length,
     durable: seen.filter((url) => url.includes('/sql')).length,
     total: seen.length,
   };

@@ -15,6 +15,7 @@ import { createNeonDurableTier, migrateNeon } from '../../lib/tiers/durable/neon
 import type { DurableTier, TenantDirectory } from '../../lib/tiers/durable/port.ts';
 import type { HotTier } from '../../lib/tiers/hot/port.ts';
 import { createUpstashHotTier } from '../../lib/tiers/hot/upstash.ts';
+import { keepAliveRequester } from '../../lib/tiers/hot/upstash-requester.ts';
 import { startBridgesProcess } from './bridges-process.ts';
 import { startNeonDatabase } from './neon-database.ts';
 import { freePort } from './ports.ts';
@@ -83,7 +84,13 @@ interface Endpoints {
 async function openClients(options: RealEnginesOptions, at: Endpoints) {
   const { url, token, databaseUrl, localProxy } = at;
   // retry: false — a failed call must surface at once so failover can be observed, not after 5 retries.
-  const hot = createUpstashHotTier({ url, token, retry: false, timeoutMs: options.hotTimeoutMs ?? 2_000 });
+  const hot = createUpstashHotTier({
+    url,
+    token,
+    retry: false,
+    timeoutMs: options.hotTimeoutMs ?? 2_000,
+    transport: keepAliveRequester,
+  });
   const durable = createNeonDurableTier({ connectionString: databaseUrl, localProxy });
   const archiveDir = options.archive ? await mkdtemp(join(tmpdir(), 'strata-chdb-')) : null;
   let archive: ArchiveTier | undefined;

@@ -5,13 +5,15 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:net';
-import { Redis } from '@upstash/redis';
+import { Redis, type Requester } from '@upstash/redis';
 import { createClient } from 'redis';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startUpstashBridge, type UpstashBridge } from '../../infra/upstash-bridge/index.ts';
 import { TierUnavailable } from '../../lib/errors.ts';
+import type { HotTier } from '../../lib/tiers/hot/port.ts';
 import { createUpstashHotTier } from '../../lib/tiers/hot/upstash.ts';
-import type { StoredVersion } from '../../lib/tiers/types.ts';
+import { keepAliveRequester, type RequesterOptions } from '../../lib/tiers/hot/upstash-requester.ts';
+import type { RunKey, StoredVersion } from '../../lib/tiers/types.ts';
 import { hotContract } from '../contracts/hot.contract.ts';
 import { canonicalOf, chainOf, stateAt, steps } from '../support/chains.ts';
 import { freePort } from '../support/ports.ts';
@@ -50,22 +52,46 @@ async function scanAll(match: string): Promise<string[]> {
   throw new Error(`SCAN ${match} did not finish`);
 }
 
+/** As Node runs it in production: over the keep-alive requester (lib/tiers/hot/upstash-requester.ts). */
 const tierOn = (
   url: string,
   token: string,
   extra: Partial<Parameters<typeof createUpstashHotTier>[0]> = {},
-) => createUpstashHotTier({ url, token, keyPrefix, retry: false, timeoutMs: 1_000, ...extra });
+) =>
+  createUpstashHotTier({
+    url,
+    token,
+    keyPrefix,
+    retry: false,
+    timeoutMs: 1_000,
+    transport: keepAliveRequester,
+    ...extra,
+  });
+
+/** The Node transport, recording the reply of each HTTP request it makes (one per call of `request`). */
+function recordingTransport() {
+  const replies: string[] = [];
+  const transport = (options: RequesterOptions): Requester => {
+    const requester = keepAliveRequester(options);
+    const send = requester.request;
+    requester.request = (async (req: Parameters<Requester['request']>[0]) => {
+      const reply = await send(req);
+      replies.push(JSON.stringify(reply));
+      return reply;
+    }) as Requester['request'];
+    return requester;
+  };
+  return { transport, replies };
+}
 
 /** The keys' common part for a run, as upstash.ts builds it. */
-const runPrefix = (key: { tenantId: string; runId: string }) =>
-  `${keyPrefix}:{${encodeURIComponent(key.tenantId)}:${encodeURIComponent(key.runId)}}`;
+const runPrefix = (key: { tenantId: string; runId: string }, prefix = keyPrefix) =>
+  `${prefix}:{${encodeURIComponent(key.tenantId)}:${encodeURIComponent(key.runId)}}`;
 
-hotContract({
-  name: 'upstash→bridge→redis',
-  create: async () => tierOn(bridge.url, bridge.token, { timeoutMs: 5_000 }),
-  // Before chains, the head HASH held the whole record, with no chain list.
-  async writeLegacyHead(tier, key, record, ttlSeconds) {
-    const head = `${runPrefix(key)}:head`;
+// Before chains, the head HASH held the whole record, with no chain list.
+const legacyHeadWriter =
+  (prefix: string) => async (tier: HotTier, key: RunKey, record: StoredVersion, ttlSeconds: number) => {
+    const head = `${runPrefix(key, prefix)}:head`;
     await inspect.hset(head, {
       ...record,
       version: String(record.version),
@@ -74,7 +100,27 @@ hotContract({
     });
     await inspect.expire(head, ttlSeconds);
     return tier;
-  },
+  };
+
+hotContract({
+  name: 'upstash→bridge→redis',
+  create: async () => tierOn(bridge.url, bridge.token, { timeoutMs: 5_000 }),
+  writeLegacyHead: legacyHeadWriter(keyPrefix),
+});
+
+// The client's own transport (the platform fetch), as the Web-standard runtime uses it.
+hotContract({
+  name: 'upstash (client fetch)→bridge→redis',
+  // Its own key space: the outbox is one sorted set per prefix, and the contract lists it whole.
+  create: async () =>
+    createUpstashHotTier({
+      url: bridge.url,
+      token: bridge.token,
+      keyPrefix: `${keyPrefix}:fetch`,
+      retry: false,
+      timeoutMs: 5_000,
+    }),
+  writeLegacyHead: legacyHeadWriter(`${keyPrefix}:fetch`),
 });
 
 const rec = (version: number): StoredVersion => ({
@@ -182,7 +228,8 @@ describe('upstash hot tier · layout and round trips', () => {
   });
 
   it('serves an unchanged rebuilt head without reading its chain, and never a head another instance changed', async () => {
-    const reader = tierOn(bridge.url, bridge.token);
+    const recording = recordingTransport();
+    const reader = tierOn(bridge.url, bridge.token, { transport: recording.transport });
     const writer = tierOn(bridge.url, bridge.token);
     const key = { tenantId: `t-${randomUUID()}`, runId: 'cached' };
     const run = steps(5);
@@ -194,14 +241,8 @@ describe('upstash hot tier · layout and round trips', () => {
         ...(r.baseHash === undefined ? { knownHead: r.version - 1 } : { baseHash: r.baseHash }),
       });
     for (const r of records.slice(0, 3)) await save(writer, r);
-    const original = globalThis.fetch;
-    const replies: string[] = [];
-    const fetchSpy = vi.spyOn(globalThis, 'fetch').mockImplementation(async (...args) => {
-      const res = await original(...args);
-      replies.push(await res.clone().text());
-      return res;
-    });
-    try {
+    const { replies } = recording;
+    {
       const third = { version: 3, hash: records[2]!.hash, payload: canonicalOf(run)[2] };
       expect(await reader.load(key)).toMatchObject(third);
       expect(await reader.load(key)).toMatchObject(third);
@@ -220,8 +261,6 @@ describe('upstash hot tier · layout and round trips', () => {
       expect(await reader.load(key)).toEqual(whole);
       await writer.delete(key);
       expect(await reader.load(key)).toBeNull();
-    } finally {
-      fetchSpy.mockRestore();
     }
   });
 
@@ -238,24 +277,21 @@ describe('upstash hot tier · layout and round trips', () => {
   });
 
   it('saves in one HTTP round trip once the script is cached, pendingDurable or not', async () => {
-    const tier = tierOn(bridge.url, bridge.token);
+    const recording = recordingTransport();
+    const tier = tierOn(bridge.url, bridge.token, { transport: recording.transport });
     const key = { tenantId: `t-${randomUUID()}`, runId: 'r' };
     await tier.save(key, rec(1), { ttlSeconds: 60, knownHead: 0 });
     const receipt = { runId: 'r', version: 3, hash: 'h3', durability: 'hot' } as const;
     const idempotency = { key: 'k', fingerprint: 'f', ttlSeconds: 30, receipt };
     const v3 = rec(3);
-    const fetchSpy = vi.spyOn(globalThis, 'fetch');
-    try {
-      expect(await tier.save(key, rec(2), { ttlSeconds: 60 })).toEqual({ status: 'saved' });
-      expect(fetchSpy).toHaveBeenCalledTimes(1);
-      // A pendingDurable save runs the same script, already cached: still one request.
-      expect(await tier.save(key, v3, { ttlSeconds: 60, pendingDurable: true, idempotency })).toEqual({
-        status: 'saved',
-      });
-      expect(fetchSpy).toHaveBeenCalledTimes(2);
-    } finally {
-      fetchSpy.mockRestore();
-    }
+    const before = recording.replies.length;
+    expect(await tier.save(key, rec(2), { ttlSeconds: 60 })).toEqual({ status: 'saved' });
+    expect(recording.replies.length - before).toBe(1);
+    // A pendingDurable save runs the same script, already cached: still one request.
+    expect(await tier.save(key, v3, { ttlSeconds: 60, pendingDurable: true, idempotency })).toEqual({
+      status: 'saved',
+    });
+    expect(recording.replies.length - before).toBe(2);
     expect(await tier.outboxBatch({ savedBefore: Number.POSITIVE_INFINITY, limit: 10_000 })).toContainEqual({
       key,
       savedAt: v3.savedAt,

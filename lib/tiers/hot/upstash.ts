@@ -16,13 +16,14 @@
  *                                               run's slot: its scripts assume a single-shard Redis)
  * tenantId and runId are URI-encoded so ':', '{' and '}' inside them cannot make two runs share keys.
  */
-import { Redis } from '@upstash/redis';
+import { Redis, type Requester } from '@upstash/redis';
 import { TierUnavailable } from '../../errors.ts';
 import { BrokenChain, isPatch, rebuildLast } from '../chain.ts';
 import type { RunKey, SaveReceipt, StoredVersion } from '../types.ts';
 import type { HotSaveOptions, HotSaveOutcome, HotTier } from './port.ts';
 import { createHeadCache, type HeadCache, type HeadCacheLimits } from './upstash-head-cache.ts';
 import { createUpstashOutbox, outboxKey, outboxMember } from './upstash-outbox.ts';
+import type { RequesterOptions } from './upstash-requester.ts';
 import { DELETE_LUA, LOAD_LUA, PROMOTE_LUA, REVERT_LUA, SAVE_LUA } from './upstash-scripts.ts';
 
 export interface UpstashHotTierConfig {
@@ -56,6 +57,23 @@ export interface UpstashHotTierConfig {
    * @default { maxRuns: 1000, maxBytes: 16 MiB }
    */
   readonly headCache?: false | HeadCacheLimits;
+  /**
+   * The client's HTTP transport: in Node, `keepAliveRequester` (upstash-requester.ts); without it, the client's
+   * own (the platform fetch), as a Web-standard runtime needs.
+   * @default undefined
+   */
+  readonly transport?: (options: RequesterOptions) => Requester;
+}
+
+/**
+ * @upstash/redis over a given transport (its public `new Redis(requester)`), replies left as Redis sent them: that
+ * constructor takes no options, so the one this adapter needs is set as the config constructor sets it.
+ */
+export class RedisOverTransport extends Redis {
+  constructor(requester: Requester) {
+    super(requester);
+    this.opts = { automaticDeserialization: false };
+  }
 }
 
 const FIELDS = ['version', 'hash', 'checkpoint', 'encoding', 'payload', 'sizeBytes', 'savedAt'] as const;
@@ -160,18 +178,23 @@ export function createUpstashHotTier(config: UpstashHotTierConfig): HotTier {
   const { url, token, keyPrefix = 'strata', timeoutMs = 2_000, previousTtlSeconds = 120 } = config;
   if (!url) throw new Error('createUpstashHotTier: url is required (set UPSTASH_REDIS_REST_URL)');
   if (!token) throw new Error('createUpstashHotTier: token is required (set UPSTASH_REDIS_REST_TOKEN)');
-  const redis = new Redis({
-    url,
-    token,
-    // Payloads and versions must come back as stored: "123" must not become 123.
-    automaticDeserialization: false,
-    // Replies as plain JSON strings, not base64: every value here is UTF-8 text we wrote (JSON records, ids),
-    // and decoding base64 (atob, a byte loop, a TextDecoder per string) cost a load ~0.1 ms per 64 KB.
-    responseEncoding: false,
-    // A fresh signal per HTTP request cancels the socket work; the timer in `call` bounds retries too.
-    signal: () => AbortSignal.timeout(timeoutMs),
-    ...(config.retry === undefined ? {} : { retry: config.retry }),
-  });
+  const signal = () => AbortSignal.timeout(timeoutMs);
+  const redis = config.transport
+    ? new RedisOverTransport(
+        config.transport({ url, token, signal, ...(config.retry !== undefined && { retry: config.retry }) }),
+      )
+    : new Redis({
+        url,
+        token,
+        // Payloads and versions must come back as stored: "123" must not become 123.
+        automaticDeserialization: false,
+        // Replies as plain JSON strings, not base64: every value here is UTF-8 text we wrote (JSON records, ids),
+        // and decoding base64 (atob, a byte loop, a TextDecoder per string) cost a load ~0.1 ms per 64 KB.
+        responseEncoding: false,
+        // A fresh signal per HTTP request cancels the socket work; the timer in `call` bounds retries too.
+        signal,
+        ...(config.retry === undefined ? {} : { retry: config.retry }),
+      });
   const scripts = {
     save: redis.createScript<unknown>(SAVE_LUA),
     load: redis.createScript<unknown>(LOAD_LUA),

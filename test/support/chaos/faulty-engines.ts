@@ -32,6 +32,7 @@ import { createLocalFolderFallback } from '../../../lib/tiers/fallback/local-fol
 import type { FallbackStore } from '../../../lib/tiers/fallback/port.ts';
 import type { HotTier } from '../../../lib/tiers/hot/port.ts';
 import { createUpstashHotTier } from '../../../lib/tiers/hot/upstash.ts';
+import { keepAliveRequester } from '../../../lib/tiers/hot/upstash-requester.ts';
 import {
   type FaultProxy,
   type PostgresCluster,
@@ -197,6 +198,7 @@ export async function startFaultyEngines(options: FaultyEnginesOptions = {}): Pr
       token: bridge.token,
       retry: false,
       timeoutMs: hotTimeoutMs,
+      transport: keepAliveRequester,
     });
     teardown.push(['hot tier', () => rawHot.close()]);
     const rawDurable = createNeonDurableTier({ connectionString, localProxy, timeoutMs: durableTimeoutMs });

@@ -1,0 +1,79 @@
+/**
+ * keepAliveFetch (lib/http/keep-alive-fetch.ts) answers what the global fetch would, for what the Neon driver
+ * asks of it: a POST with headers and a JSON body, the status, the body as JSON or text, an abort.
+ */
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { keepAliveFetch } from '../../lib/http/keep-alive-fetch.ts';
+
+let server: Server;
+let base: string;
+const sockets = new Set<unknown>();
+
+async function bodyOf(req: IncomingMessage): Promise<string> {
+  let text = '';
+  for await (const chunk of req) text += chunk;
+  return text;
+}
+
+beforeAll(async () => {
+  server = createServer(async (req, res) => {
+    const body = await bodyOf(req);
+    if (req.url === '/echo') {
+      res.writeHead(200, { 'content-type': 'application/json', 'x-seen': 'yes' });
+      res.end(JSON.stringify({ method: req.method, header: req.headers['neon-array-mode'], body }));
+    } else if (req.url === '/bad') {
+      res.writeHead(400, { 'content-type': 'application/json' }).end('{"message":"no such table"}');
+    } else if (req.url === '/empty') {
+      res.writeHead(204).end();
+    } else if (req.url === '/slow') {
+      setTimeout(() => res.writeHead(200).end('late'), 2_000).unref();
+    }
+  });
+  server.on('connection', (socket) => sockets.add(socket));
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+afterAll(async () => {
+  server.closeAllConnections();
+  await new Promise((resolve) => server.close(resolve));
+});
+
+describe('keepAliveFetch', () => {
+  it('sends the method, headers and body, and answers status, headers and body', async () => {
+    const reply = await keepAliveFetch(`${base}/echo`, {
+      method: 'POST',
+      headers: { 'Neon-Array-Mode': 'true', 'content-type': 'application/json' },
+      body: JSON.stringify({ query: 'SELECT 1' }),
+    });
+    expect(reply.ok).toBe(true);
+    expect(reply.status).toBe(200);
+    expect(reply.headers.get('x-seen')).toBe('yes');
+    expect(await reply.json()).toEqual({ method: 'POST', header: 'true', body: '{"query":"SELECT 1"}' });
+  });
+
+  it('reuses its connection across calls', async () => {
+    sockets.clear();
+    for (let i = 0; i < 5; i++)
+      await (await keepAliveFetch(`${base}/echo`, { method: 'POST', body: 'x' })).text();
+    expect(sockets.size).toBeLessThanOrEqual(1);
+  });
+
+  it('answers an error status with its body, and a 204 without one', async () => {
+    const bad = await keepAliveFetch(`${base}/bad`, { method: 'POST', body: '{}' });
+    expect(bad.ok).toBe(false);
+    expect(bad.status).toBe(400);
+    expect(await bad.json()).toEqual({ message: 'no such table' });
+    const empty = await keepAliveFetch(`${base}/empty`, { method: 'POST', body: '' });
+    expect(empty.status).toBe(204);
+    expect(await empty.text()).toBe('');
+  });
+
+  it('rejects when its signal aborts, and when nothing listens', async () => {
+    await expect(
+      keepAliveFetch(`${base}/slow`, { method: 'POST', body: '', signal: AbortSignal.timeout(50) }),
+    ).rejects.toThrow();
+    await expect(keepAliveFetch('http://127.0.0.1:1/', { method: 'POST', body: '' })).rejects.toThrow();
+  });
+});
