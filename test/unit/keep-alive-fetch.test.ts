@@ -2,20 +2,15 @@
  * keepAliveFetch (lib/http/keep-alive-fetch.ts) answers what the global fetch would, for what the Neon driver
  * asks of it: a POST with headers and a JSON body, the status, the body as JSON or text, an abort.
  */
-import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { keepAliveFetch } from '../../lib/http/keep-alive-fetch.ts';
+import { bodyOf } from '../support/request-body.ts';
 
 let server: Server;
 let base: string;
 const sockets = new Set<unknown>();
-
-async function bodyOf(req: IncomingMessage): Promise<string> {
-  let text = '';
-  for await (const chunk of req) text += chunk;
-  return text;
-}
 
 beforeAll(async () => {
   server = createServer(async (req, res) => {

@@ -2,12 +2,13 @@
  * The Node transport of the Upstash client (lib/tiers/hot/upstash-requester.ts) against a loopback server that
  * speaks the REST protocol's envelope: what it sends, what it answers, Redis errors, retries, the sync token.
  */
-import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Redis } from '@upstash/redis';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { RedisOverTransport } from '../../lib/tiers/hot/upstash.ts';
 import { keepAliveRequester } from '../../lib/tiers/hot/upstash-requester.ts';
+import { bodyOf } from '../support/request-body.ts';
 
 interface Seen {
   readonly url: string;
@@ -20,12 +21,6 @@ let url: string;
 let seen: Seen[] = [];
 /** Requests to drop (socket destroyed, no answer) before answering again. */
 let dropNext = 0;
-
-async function bodyOf(req: IncomingMessage): Promise<string> {
-  let text = '';
-  for await (const chunk of req) text += chunk;
-  return text;
-}
 
 beforeAll(async () => {
   server = createServer(async (req, res) => {
