@@ -29,21 +29,12 @@ export async function keepAlivePost(
   body: string,
   signal?: AbortSignal,
 ): Promise<PostReply> {
-  const reply = await request(url, {
-    method: 'POST',
-    headers,
-    body,
-    signal: signal ?? null,
-    dispatcher: pool,
-  });
-  let text = '';
-  if (NO_BODY.has(reply.statusCode)) await reply.body.dump();
-  else text = await reply.body.text();
+  const reply = await send(url, 'POST', headers, body, signal ?? null);
   const header = (name: string) => {
     const value = reply.headers[name.toLowerCase()];
     return Array.isArray(value) ? value.join(', ') : value;
   };
-  return { status: reply.statusCode, header, text };
+  return { status: reply.status, header, text: reply.text ?? '' };
 }
 
 export async function keepAliveFetch(
@@ -51,22 +42,29 @@ export async function keepAliveFetch(
   init: RequestInit = {},
 ): Promise<Response> {
   if (input instanceof Request) return fetch(input, init);
-  const reply = await request(input, {
-    method: (init.method ?? 'GET') as 'GET',
-    headers: headersOf(init.headers),
-    body: (init.body ?? null) as string | Uint8Array | null,
-    signal: init.signal ?? null,
-    dispatcher: pool,
-  });
-  let body: string | null = null;
-  if (NO_BODY.has(reply.statusCode)) await reply.body.dump();
-  else body = await reply.body.text();
+  const body = (init.body ?? null) as string | Uint8Array | null;
+  const reply = await send(input, init.method ?? 'GET', headersOf(init.headers), body, init.signal ?? null);
   const headers = new Headers();
   for (const [name, value] of Object.entries(reply.headers)) {
     if (value === undefined) continue;
     for (const one of Array.isArray(value) ? value : [value]) headers.append(name, one);
   }
-  return new Response(body, { status: reply.statusCode, headers });
+  return new Response(reply.text, { status: reply.status, headers });
+}
+
+/** One request over the pool, its body read whole (null for a status that carries none). */
+async function send(
+  url: string | URL,
+  method: string,
+  headers: Record<string, string>,
+  body: string | Uint8Array | null,
+  signal: AbortSignal | null,
+) {
+  const reply = await request(url, { method: method as 'GET', headers, body, signal, dispatcher: pool });
+  let text: string | null = null;
+  if (NO_BODY.has(reply.statusCode)) await reply.body.dump();
+  else text = await reply.body.text();
+  return { status: reply.statusCode, headers: reply.headers, text };
 }
 
 function headersOf(headers: HeadersInit | undefined): Record<string, string> {
