@@ -49,7 +49,7 @@ export async function benchCore(options: { iterations: number }): Promise<void> 
       token: engines.env.UPSTASH_REDIS_REST_TOKEN!,
     };
     const redis = new RedisOverTransport(
-      keepAliveRequester({ ...connection, signal: () => AbortSignal.timeout(5000), retry: false }),
+      keepAliveRequester({ ...connection, timeoutMs: 5000, retry: false }),
     );
     const shippedRedis = new Redis({ ...connection, automaticDeserialization: false });
     const sql = neon(engines.env.DATABASE_URL!);

@@ -41,6 +41,8 @@ beforeAll(async () => {
     if (command === 'EVALSHA') {
       res.writeHead(400, { 'content-type': 'application/json' });
       res.end(JSON.stringify({ error: 'NOSCRIPT No matching script. Please use EVAL.' }));
+    } else if (command === 'HANG') {
+      // Never answers; the connection is destroyed by the client's timeout (or at teardown).
     } else if (command === 'BROKEN') {
       res.writeHead(502).end('<html>bad gateway</html>');
     } else {
@@ -60,11 +62,14 @@ beforeEach(() => {
   dropNext = 0;
 });
 
-const requesterOf = (retry?: false | { retries: number; backoff?: (n: number) => number }) =>
+const requesterOf = (
+  retry?: false | { retries: number; backoff?: (n: number) => number },
+  timeoutMs = 2_000,
+) =>
   keepAliveRequester({
     url,
     token: 'secret',
-    signal: () => AbortSignal.timeout(2_000),
+    timeoutMs,
     ...(retry !== undefined && { retry }),
   });
 
@@ -100,6 +105,16 @@ describe('keepAliveRequester', () => {
     await expect(requesterOf(false).request({ body: ['BROKEN', 'payload'] })).rejects.toThrow(
       /^Upstash answered HTTP 502 with a body that is not JSON$/,
     );
+  });
+
+  it('gives up on a reply that does not come within timeoutMs, and does not send it again', async () => {
+    const started = performance.now();
+    const error: unknown = await requesterOf({ retries: 3, backoff: () => 1 }, 150)
+      .request({ body: ['HANG'] })
+      .catch((e: unknown) => e);
+    expect((error as { code?: string }).code).toBe('UND_ERR_HEADERS_TIMEOUT');
+    expect(performance.now() - started).toBeLessThan(1_000);
+    expect(seen.map((s) => (s.body as string[])[0])).toEqual(['HANG']);
   });
 
   it('retries a network failure as configured, and not at all with retry: false', async () => {

@@ -9,7 +9,7 @@
  * reach a log line. The Web-standard runtimes keep the client's own transport (upstash.ts without `transport`).
  */
 import type { Requester } from '@upstash/redis';
-import { keepAlivePost } from '../../http/keep-alive-fetch.ts';
+import { isTimeout, keepAlivePost } from '../../http/keep-alive-fetch.ts';
 
 type UpstashRequest = Parameters<Requester['request']>[0];
 type UpstashResponse<T> = Awaited<ReturnType<Requester['request']>> & { result?: T };
@@ -17,8 +17,8 @@ type UpstashResponse<T> = Awaited<ReturnType<Requester['request']>> & { result?:
 export interface RequesterOptions {
   readonly url: string;
   readonly token: string;
-  /** A fresh signal per HTTP request (upstash.ts bounds each call). */
-  readonly signal: () => AbortSignal;
+  /** Bound of each HTTP request's wait for its reply; a request that passes it is not retried. */
+  readonly timeoutMs: number;
   /** As UpstashHotTierConfig.retry: `false` tries once; the default retries 5 times after exp(n) * 50 ms. */
   readonly retry?: false | { readonly retries: number; readonly backoff?: (retryCount: number) => number };
 }
@@ -41,12 +41,12 @@ export function keepAliveRequester(options: RequesterOptions): Requester {
       };
       const body = JSON.stringify(req.body);
       for (let attempt = 0; ; attempt++) {
-        const signal = options.signal();
         let reply: Awaited<ReturnType<typeof keepAlivePost>>;
         try {
-          reply = await keepAlivePost(url, sent, body, signal);
+          reply = await keepAlivePost(url, sent, body, options.timeoutMs);
         } catch (error) {
-          if (signal.aborted || attempt >= retries) throw error;
+          // As the client's own transport: a request that timed out is not sent again.
+          if (isTimeout(error) || attempt >= retries) throw error;
           await new Promise((resolve) => setTimeout(resolve, backoff(attempt)));
           continue;
         }

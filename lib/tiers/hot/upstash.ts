@@ -178,10 +178,14 @@ export function createUpstashHotTier(config: UpstashHotTierConfig): HotTier {
   const { url, token, keyPrefix = 'strata', timeoutMs = 2_000, previousTtlSeconds = 120 } = config;
   if (!url) throw new Error('createUpstashHotTier: url is required (set UPSTASH_REDIS_REST_URL)');
   if (!token) throw new Error('createUpstashHotTier: token is required (set UPSTASH_REDIS_REST_TOKEN)');
-  const signal = () => AbortSignal.timeout(timeoutMs);
   const redis = config.transport
     ? new RedisOverTransport(
-        config.transport({ url, token, signal, ...(config.retry !== undefined && { retry: config.retry }) }),
+        config.transport({
+          url,
+          token,
+          timeoutMs,
+          ...(config.retry !== undefined && { retry: config.retry }),
+        }),
       )
     : new Redis({
         url,
@@ -192,7 +196,7 @@ export function createUpstashHotTier(config: UpstashHotTierConfig): HotTier {
         // and decoding base64 (atob, a byte loop, a TextDecoder per string) cost a load ~0.1 ms per 64 KB.
         responseEncoding: false,
         // A fresh signal per HTTP request cancels the socket work; the timer in `call` bounds retries too.
-        signal,
+        signal: () => AbortSignal.timeout(timeoutMs),
         ...(config.retry === undefined ? {} : { retry: config.retry }),
       });
   const scripts = {
