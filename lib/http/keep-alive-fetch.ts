@@ -10,8 +10,12 @@
  */
 import { Agent, request } from 'undici';
 
-/** The process's connections to the tiers' HTTP endpoints, kept open between calls as fetch's are. */
-const pool = new Agent({ keepAliveTimeout: 10_000, keepAliveMaxTimeout: 60_000 });
+/**
+ * The process's connections to the tiers' HTTP endpoints, kept open between calls with the same defaults as the
+ * global fetch's (an idle socket is closed after 4 s, or sooner when the server's Keep-Alive says so): a
+ * longer idle life would only make it likelier to reuse a socket the server, or its load balancer, has dropped.
+ */
+const pool = new Agent();
 
 /** Statuses whose Response may not carry a body. */
 const NO_BODY = new Set([101, 204, 205, 304]);
