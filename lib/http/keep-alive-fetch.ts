@@ -47,11 +47,8 @@ export async function keepAlivePost(
   return { status: reply.status, header, text: reply.text ?? '' };
 }
 
-export async function keepAliveFetch(
-  input: string | URL | Request,
-  init: RequestInit = {},
-): Promise<Response> {
-  if (input instanceof Request) return fetch(input, init);
+/** `fetch(url, init)` as the Neon driver calls it: a URL (never a Request), a method, headers and a body. */
+export async function keepAliveFetch(input: string | URL, init: RequestInit = {}): Promise<Response> {
   const body = (init.body ?? null) as string | Uint8Array | null;
   const reply = await send(input, init.method ?? 'GET', headersOf(init.headers), body, {
     signal: init.signal,
