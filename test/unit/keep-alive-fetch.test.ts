@@ -48,6 +48,16 @@ describe('keepAliveFetch', () => {
     expect(await reply.json()).toEqual({ method: 'POST', header: 'true', body: '{"query":"SELECT 1"}' });
   });
 
+  it('reads a body once, as a Response does, by any of its readers', async () => {
+    const reply = await keepAliveFetch(`${base}/echo`, { method: 'POST', body: 'é' });
+    expect(reply.bodyUsed).toBe(false);
+    expect(await reply.text()).toBe('{"method":"POST","body":"é"}');
+    expect(reply.bodyUsed).toBe(true);
+    await expect(reply.json()).rejects.toThrow(TypeError);
+    const bytes = await (await keepAliveFetch(`${base}/echo`, { method: 'POST', body: 'é' })).arrayBuffer();
+    expect(new TextDecoder().decode(bytes)).toBe('{"method":"POST","body":"é"}');
+  });
+
   it('reuses its connection across calls', async () => {
     sockets.clear();
     for (let i = 0; i < 5; i++)
