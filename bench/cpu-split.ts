@@ -1,7 +1,7 @@
 /**
  * Where the CPU of a measured section went, read from /proc (Linux): this process's main thread (JavaScript), its
  * other threads (chDB runs there, and libuv's pool), its child processes (the bridges: the Neon proxy stands for
- * Neon's own servers) and the machine's Postgres processes. On a machine of two cores a section that burns near
+ * Neon's own servers; the workload's function process) and the machine's Postgres and Redis processes. On a machine of two cores a section that burns near
  * 2 × its wall time of CPU is bound by CPU, and overlapping its phases cannot make it faster.
  * Where /proc is missing, every figure is null.
  */
@@ -12,6 +12,7 @@ export interface CpuSplit {
   readonly threadsMs: number;
   readonly childrenMs: number;
   readonly postgresMs: number;
+  readonly redisMs: number;
 }
 
 interface Snapshot {
@@ -20,6 +21,7 @@ interface Snapshot {
   /** CPU so far of each other process of interest, by pid: a process that ended or began meanwhile is not a delta. */
   readonly children: ReadonlyMap<number, number>;
   readonly postgres: ReadonlyMap<number, number>;
+  readonly redis: ReadonlyMap<number, number>;
 }
 
 /** Clock ticks per second of /proc's utime and stime (USER_HZ, 100 on Linux everywhere in practice). */
@@ -37,6 +39,7 @@ export function cpuSnapshot(): Snapshot | null {
     }
     const children = new Map<number, number>();
     const postgres = new Map<number, number>();
+    const redis = new Map<number, number>();
     for (const entry of readdirSync('/proc')) {
       const pid = Number(entry);
       if (!/^\d+$/.test(entry) || pid === self) continue;
@@ -49,8 +52,9 @@ export function cpuSnapshot(): Snapshot | null {
       const { comm, ppid, ms } = parseStat(stat);
       if (ppid === self) children.set(pid, ms);
       else if (comm === 'postgres') postgres.set(pid, ms);
+      else if (comm === 'redis-server') redis.set(pid, ms);
     }
-    return { mainMs, threadsMs, children, postgres };
+    return { mainMs, threadsMs, children, postgres, redis };
   } catch {
     return null;
   }
@@ -64,6 +68,7 @@ export function cpuSince(before: Snapshot | null): CpuSplit | null {
     threadsMs: after.threadsMs - before.threadsMs,
     childrenMs: grown(before.children, after.children),
     postgresMs: grown(before.postgres, after.postgres),
+    redisMs: grown(before.redis, after.redis),
   };
 }
 

@@ -6,6 +6,7 @@
  */
 import { isDeepStrictEqual } from 'node:util';
 import fastJsonPatch from 'fast-json-patch';
+import { cpuSince, cpuSnapshot } from '../cpu-split.ts';
 import { percentile } from '../stats.ts';
 import type { AgentState, WorkloadRun } from './generate.ts';
 import { type ByteSnapshot, WorkloadMismatch, type WorkloadSystem } from './system.ts';
@@ -43,6 +44,13 @@ export interface Figures {
    */
   readonly cpuMsPerStep: number;
   readonly bridgesCpuMsPerStep?: number;
+  /** CPU of the machine's Postgres and Redis processes over the writes ÷ steps (where /proc is readable). */
+  readonly serversCpuMsPerStep?: number;
+  /**
+   * All the CPU a step took on this machine: this process (the driver, and a peer's client library), its
+   * children (Strata's function and bridges) and the servers. On two cores, 2000 ÷ this bounds writes/s.
+   */
+  readonly hostCpuMsPerStep?: number;
   /** What the function logged at warn or above, during the writes and during the reads. */
   readonly logged?: { readonly writes: number; readonly reads: number; readonly examples: readonly string[] };
   /** States read back and found equal to the generator's. */
@@ -64,6 +72,7 @@ export async function drive(
   const writes: number[] = [];
   const started = performance.now();
   const ownBefore = process.cpuUsage();
+  const hostBefore = cpuSnapshot();
   await inParallel(runs, options.inFlight, async (run) => {
     for (const step of run.steps) {
       const sent = performance.now();
@@ -73,6 +82,7 @@ export async function drive(
   });
   const writeSeconds = (performance.now() - started) / 1000;
   const own = process.cpuUsage(ownBefore);
+  const host = cpuSince(hostBefore);
   const probeAfter = await system.probe?.();
   const after = await system.bytes();
   const steps = writes.length;
@@ -129,6 +139,9 @@ export async function drive(
   const cpuMsPerStep = perStep((c) => c.functionMs) ?? (own.user + own.system) / 1000 / steps;
   const bridgesCpu = perStep((c) => c.bridgesMs);
   const hot = perRun((b) => b.hotBytes);
+  const servers = host && (host.postgresMs + host.redisMs) / steps;
+  const all =
+    host && (host.mainMs + host.threadsMs + host.childrenMs + host.postgresMs + host.redisMs) / steps;
   return {
     system: system.name,
     runs: runs.length,
@@ -143,6 +156,8 @@ export async function drive(
     ...(hot !== undefined && { hotBytesPerRun: hot }),
     cpuMsPerStep,
     ...(bridgesCpu !== undefined && { bridgesCpuMsPerStep: bridgesCpu }),
+    ...(servers !== null && { serversCpuMsPerStep: servers }),
+    ...(all !== null && { hostCpuMsPerStep: all }),
     ...(probeBefore &&
       probeAfter &&
       probeEnd && {

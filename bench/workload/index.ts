@@ -56,8 +56,10 @@ function legend(inFlight: number): string[] {
     '  (heap, TOAST, indexes, dead tuples); logical = Σ octet_length of every stored value (bytea raw, the rest as',
     "  text) before TOAST; Redis = MEMORY USAGE of the runs' keys (Strata's hot tier).",
     'CPU ms/step: process.cpuUsage() over the writes ÷ steps, of the process doing the persistence work: Strata',
-    "  the function process (over IPC), the peers this one (their client library). Postgres' own CPU is in no row;",
-    '  bridges ms/step: the Upstash bridge + Neon proxy process (/proc), which stand in for remote services.',
+    '  the function process (over IPC), the peers this one (their client library); bridges ms/step: the Upstash',
+    "  bridge + Neon proxy process (/proc), which stand in for remote services; servers ms/step: the machine's",
+    '  Postgres and Redis processes (/proc); host ms/step: all of these and the driver (this process), i.e. the',
+    `  machine's CPU per step: on ${availableParallelism()} cores, ${availableParallelism() * 1000} ÷ host ms/step bounds writes/s.`,
   ];
 }
 

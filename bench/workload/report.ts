@@ -24,6 +24,8 @@ const COLUMNS: readonly Column[] = [
   { label: 'Redis KiB/run', pick: (f) => f.hotBytesPerRun, format: kib },
   { label: 'CPU ms/step', pick: (f) => f.cpuMsPerStep, format: ms },
   { label: 'bridges ms/step', pick: (f) => f.bridgesCpuMsPerStep, format: ms },
+  { label: 'servers ms/step', pick: (f) => f.serversCpuMsPerStep, format: ms },
+  { label: 'host ms/step', pick: (f) => f.hostCpuMsPerStep, format: ms },
 ];
 
 const NAME_WIDTH = 36;
