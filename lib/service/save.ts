@@ -20,7 +20,7 @@ import type { DeepAgentState, StatePersistenceRequest } from '../model/state.ts'
 import { mustBeDurable, PLANS } from '../plans.ts';
 import { WHOLE_STATE } from '../tiers/chain.ts';
 import type { HotSaveOutcome } from '../tiers/hot/port.ts';
-import type { CheckpointType, IdempotencyWrite, RunKey, SaveReceipt } from '../tiers/types.ts';
+import type { CheckpointType, IdempotencyWrite, RunKey, RunSummary, SaveReceipt } from '../tiers/types.ts';
 import type { DeltaBase } from './deltas.ts';
 import type { Caller, ServiceDeps } from './deps.ts';
 import { headOfState } from './instance-state.ts';
@@ -156,13 +156,30 @@ async function writeVersionOnce(
   };
 
   const pending: PendingWrite = { key, record, whole, fields, receipt, idempotency };
-  /** The hot tier's compare-and-set (one Lua round trip; two for a run it does not hold). */
+  /**
+   * The hot tier's compare-and-set: one Lua round trip. A run it does not hold needs the durable index's head
+   * (a new run, an expired TTL, a Redis that lost its data): for a save onto version 0 (nearly always a run's
+   * first) the index is read first and the head handed over, otherwise the hot tier asks for it.
+   */
   const hotStep = async (): Promise<HotStepResult> => {
-    let outcome = await deps.hot.save(key, record, hotOptions);
+    const indexed = write.expectedVersion === 0 ? await readRunIndex(deps, key) : undefined;
+    let outcome: HotSaveOutcome;
     let newRun = false;
+    // A completed run, or an index that did not answer, takes the path below: the hot tier is asked first.
+    if (indexed && 'run' in indexed && indexed.run?.completedAt == null) {
+      outcome = await deps.hot.save(key, record, {
+        ...hotOptions,
+        knownHead: indexed.run?.durableVersion ?? 0,
+      });
+      newRun = indexed.run === null;
+    } else {
+      outcome = await deps.hot.save(key, record, hotOptions);
+    }
     if (outcome.status === 'head_unknown') {
-      // No hot copy (new run, expired TTL, or a Redis that lost its data): the durable index knows the head.
-      const run = await deps.durable.getRun(key);
+      // No hot copy (new run, expired TTL, or a Redis that lost its data): the durable index knows the head. If
+      // it just failed to answer, that failure is this save's (not a second wait for the same outage).
+      if (indexed && 'failure' in indexed) throw indexed.failure;
+      const run = indexed?.run !== undefined ? indexed.run : await deps.durable.getRun(key);
       newRun = run === null;
       // The hot copy and its seal may both be gone (TTL, a Redis restart): the index still knows.
       if (run?.completedAt != null) throw new RunCompleted(key.runId, null);
@@ -230,6 +247,22 @@ async function vouchedReplay(
   const spooled = await deps.fallback?.loadVersion(key, receipt.version);
   if (spooled?.hash === receipt.hash) return { ...receipt, durability: 'spooled' };
   throw new TierUnavailable('durable', 'the first attempt of this save is not durable yet');
+}
+
+/** The run's durable index row (`run` null: no such run), or why the durable tier did not answer. */
+async function readRunIndex(
+  deps: ServiceDeps,
+  key: RunKey,
+): Promise<
+  | { readonly run: RunSummary | null; readonly failure?: never }
+  | { readonly failure: unknown; readonly run?: never }
+> {
+  try {
+    return { run: await deps.durable.getRun(key) };
+  } catch (failure) {
+    // Not thrown here: the hot tier may hold the run and not need the index at all.
+    return { failure };
+  }
 }
 
 /** Whether the writer's base version, missing from the hot copy, is held by Postgres or the fallback spool. */

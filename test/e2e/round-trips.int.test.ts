@@ -102,6 +102,19 @@ describe('round trips per operation', () => {
     expect(counts).toEqual({ hot: 1, durable: 1, total: 2 });
   });
 
+  it('the first CRITICAL save of a run adds one read of the run index, and nothing else', async () => {
+    // Redis cannot tell a new run from one whose hot copy is gone: Postgres' run index says, read before the
+    // compare-and-set and handed to it (save.ts, hotStep; test/unit/first-save.test.ts).
+    const runId = `rt-${randomUUID()}`;
+    const counts = await countRequests(() =>
+      service.save(caller, {
+        runId,
+        request: { checkpoint: 'CRITICAL', state: state(1), expectedVersion: 0 },
+      }),
+    );
+    expect(counts).toEqual({ hot: 1, durable: 2, total: 3 });
+  });
+
   it('a load from the hot tier is one Redis request', async () => {
     const runId = `rt-${randomUUID()}`;
     await service.save(caller, {
