@@ -1,6 +1,7 @@
 /** Canonical JSON (RFC 8785) and the content hash every stored version carries. */
 import { createHash } from 'node:crypto';
 import canonicalizeModule from 'canonicalize';
+import type { CanonicalText } from './shared-json.ts';
 
 // The package is CommonJS (`module.exports = fn`) but its typings declare an ES default export, which
 // NodeNext resolution reads as `{ default }`. At run time the default import is the function itself.
@@ -15,6 +16,12 @@ export function canonicalJson(value: unknown): string {
 
 export function sha256Hex(text: string): string {
   return createHash('sha256').update(text, 'utf8').digest('hex');
+}
+
+/** `canonicalJson` with its UTF-8 length and content hash (shared-json.ts `sharedCanonical` for patched states). */
+export function canonicalText(value: unknown): CanonicalText {
+  const text = canonicalJson(value);
+  return { bytes: Buffer.byteLength(text, 'utf8'), sha256: sha256Hex(text), text: () => text };
 }
 
 /** The content hash of a state: sha256 of its canonical JSON. */

@@ -13,6 +13,8 @@
  * (a write to it then throws in strict code), and CopyOnWrite never writes to an object it did not copy itself.
  */
 
+import { createHash } from 'node:crypto';
+
 /**
  * Subtrees whose canonical JSON is at least this long (in UTF-16 units) and at most REMEMBER_AT_MOST are
  * remembered: smaller ones cost less to write again than to remember, larger ones are rebuilt from their parts.
@@ -24,6 +26,8 @@ interface Remembered {
   readonly json: string;
   /** Levels of arrays and objects, this one included. */
   readonly depth: number;
+  /** Whether `json` was flattened (see serialiseContainer). */
+  flat: boolean;
 }
 
 /**
@@ -42,64 +46,111 @@ export function rememberedDepth(node: object): number | undefined {
  * it remembers are frozen. Recursive: check the depth first (limits.ts nestingDepth), as for any JSON walk.
  */
 export function sharedCanonicalJson(value: unknown): string {
-  return serialise(value, { depth: 0 });
+  return sharedCanonical(value).text();
+}
+
+/** A document's canonical JSON, measured and hashed without being joined into one string. */
+export interface CanonicalText {
+  /** Its length in UTF-8 bytes. */
+  readonly bytes: number;
+  /** sha256 of its UTF-8 bytes, hex: the content hash (canonical.ts `sha256Hex` of `text()`). */
+  readonly sha256: string;
+  /** The text itself, joined on first call (a snapshot or a spool needs it; a patch stored does not). */
+  text(): string;
+}
+
+/**
+ * `sharedCanonicalJson`, measured and hashed. A container too long to remember (the state's root, a long message
+ * list) is kept as the pieces it is made of, mostly remembered texts of its children, and measured and hashed
+ * piece by piece: joining a 300 KB state into one string, only to measure and hash it, cost more than both (a
+ * fresh large string for V8 to allocate, copy into and collect at every step).
+ */
+export function sharedCanonical(value: unknown): CanonicalText {
+  const serialised = serialise(value, { depth: 0 });
+  const pieces = typeof serialised === 'string' ? [serialised] : serialised.pieces;
+  let bytes = 0;
+  const hash = createHash('sha256');
+  for (const piece of pieces) {
+    bytes += Buffer.byteLength(piece, 'utf8');
+    hash.update(piece, 'utf8');
+  }
+  let joined: string | undefined;
+  return { bytes, sha256: hash.digest('hex'), text: () => (joined ??= pieces.join('')) };
+}
+
+/** The text of a container longer than REMEMBER_AT_MOST: pieces to be read in order. */
+interface Pieces {
+  readonly pieces: string[];
 }
 
 /** Writes `value`; leaves its depth in `out.depth`. */
-function serialise(value: unknown, out: { depth: number }): string {
-  switch (typeof value) {
-    case 'string':
-    case 'boolean':
-      out.depth = 0;
-      return JSON.stringify(value);
-    case 'number':
-      if (!Number.isFinite(value))
-        throw new Error(Number.isNaN(value) ? 'NaN is not allowed' : 'Infinity is not allowed');
-      out.depth = 0;
-      return JSON.stringify(value);
-    case 'object':
-      if (value === null) break;
-      return serialiseContainer(value, out);
-  }
+function serialise(value: unknown, out: { depth: number }): string | Pieces {
+  if (typeof value === 'object' && value !== null) return serialiseContainer(value, out);
+  if (typeof value === 'number' && !Number.isFinite(value))
+    throw new Error(Number.isNaN(value) ? 'NaN is not allowed' : 'Infinity is not allowed');
   out.depth = 0;
   return JSON.stringify(value);
 }
 
-function serialiseContainer(value: object, out: { depth: number }): string {
+function serialiseContainer(value: object, out: { depth: number }): string | Pieces {
   const known = remembered.get(value);
   if (known) {
     out.depth = known.depth;
+    if (!known.flat) {
+      // V8 keeps a string built by += as a tree of its pieces until it is read whole, and reading a document
+      // whole flattens only that document's own string, not the trees it shares with others. Measuring the
+      // text flattens it in place, once, when it is first shared: from then on every document holding it reads
+      // one flat piece instead of walking its pieces again. A text never shared (a container the next patch
+      // changes again) is never flattened on its own.
+      Buffer.byteLength(known.json, 'utf8');
+      known.flat = true;
+    }
     return known.json;
   }
   const toJSON = (value as { toJSON?: unknown }).toJSON;
   if (typeof toJSON === 'function') return serialise(toJSON.call(value), out);
+  // Built by += (which links strings rather than copying them) until it is too long to remember; pieces after.
+  let json = '';
+  let long: Pieces | undefined;
+  const add = (text: string | Pieces) => {
+    if (long === undefined && typeof text === 'string') {
+      json += text;
+      if (json.length > REMEMBER_AT_MOST) long = { pieces: [json] };
+    } else {
+      long ??= { pieces: [json] };
+      if (typeof text === 'string') long.pieces.push(text);
+      else for (const piece of text.pieces) long.pieces.push(piece);
+    }
+  };
   let depth = 0;
-  let json: string;
   if (Array.isArray(value)) {
-    json = '[';
+    add('[');
     for (let i = 0; i < value.length; i++) {
       const item = value[i] as unknown;
-      if (i > 0) json += ',';
-      json += serialise(item === undefined || typeof item === 'symbol' ? null : item, out);
+      if (i > 0) add(',');
+      add(serialise(item === undefined || typeof item === 'symbol' ? null : item, out));
       if (out.depth > depth) depth = out.depth;
     }
-    json += ']';
+    add(']');
   } else {
     const record = value as Record<string, unknown>;
-    json = '{';
+    add('{');
+    let first = true;
     for (const key of Object.keys(record).sort()) {
       const item = record[key];
       if (item === undefined || typeof item === 'symbol') continue;
-      if (json.length > 1) json += ',';
-      json += `${JSON.stringify(key)}:${serialise(item, out)}`;
+      add(first ? `${JSON.stringify(key)}:` : `,${JSON.stringify(key)}:`);
+      first = false;
+      add(serialise(item, out));
       if (out.depth > depth) depth = out.depth;
     }
-    json += '}';
+    add('}');
   }
   out.depth = depth + 1;
-  if (json.length >= REMEMBER_AT_LEAST && json.length <= REMEMBER_AT_MOST) {
+  if (long) return long;
+  if (json.length >= REMEMBER_AT_LEAST) {
     Object.freeze(value);
-    remembered.set(value, { json, depth: out.depth });
+    remembered.set(value, { json, depth: out.depth, flat: false });
   }
   return json;
 }

@@ -1,11 +1,11 @@
 /** Turning a state into a stored version and back: ephemeral paths, limits, canonical JSON, hash, delta, compression. */
 import * as v from 'valibot';
 import { InvalidRequest } from '../errors.ts';
-import { canonicalJson, sha256Hex } from '../model/canonical.ts';
+import { canonicalText } from '../model/canonical.ts';
 import { decodePayload, encodePayload } from '../model/codec.ts';
 import { withoutEphemeral } from '../model/ephemeral.ts';
 import { assertDepth, assertStateSize } from '../model/limits.ts';
-import { sharedCanonicalJson } from '../model/shared-json.ts';
+import { sharedCanonical } from '../model/shared-json.ts';
 import { type DeepAgentState, DeepAgentStateSchema } from '../model/state.ts';
 import type { RunFields } from '../tiers/durable/port.ts';
 import type { CheckpointType, StoredVersion } from '../tiers/types.ts';
@@ -39,17 +39,17 @@ export function buildVersion(
   // changed is serialised, and what is serialised is remembered (frozen) for the next patch on it. A whole state
   // shares nothing with anything serialised before: it is written plainly, which costs less than remembering.
   const canonical =
-    kept === state && base?.operations !== undefined ? sharedCanonicalJson(kept) : canonicalJson(kept);
-  const sizeBytes = Buffer.byteLength(canonical, 'utf8');
+    kept === state && base?.operations !== undefined ? sharedCanonical(kept) : canonicalText(kept);
+  const sizeBytes = canonical.bytes;
   assertStateSize(sizeBytes, settings.limits.maxStateBytes);
-  const hash = sha256Hex(canonical);
+  const hash = canonical.sha256;
   let wholeRecord: StoredVersion | undefined;
   const whole = () => {
     wholeRecord ??= {
       version,
       hash,
       checkpoint,
-      ...encodePayload(canonical, sizeBytes, settings.compressAboveBytes),
+      ...encodePayload(canonical.text(), sizeBytes, settings.compressAboveBytes),
       sizeBytes,
       savedAt,
     };

@@ -7,8 +7,9 @@ import canonicalizeModule from 'canonicalize';
 import fc from 'fast-check';
 import fastJsonPatch from 'fast-json-patch';
 import { describe, expect, it } from 'vitest';
+import { sha256Hex } from '../../lib/model/canonical.ts';
 import { nestingDepth } from '../../lib/model/limits.ts';
-import { CopyOnWrite, sharedCanonicalJson } from '../../lib/model/shared-json.ts';
+import { CopyOnWrite, sharedCanonical, sharedCanonicalJson } from '../../lib/model/shared-json.ts';
 
 const canonicalize = canonicalizeModule as unknown as (input: unknown) => string;
 const { applyOperation, compare } = fastJsonPatch;
@@ -44,6 +45,36 @@ describe('sharedCanonicalJson', () => {
         expect(sharedCanonicalJson(structuredClone(value))).toBe(canonicalize(value));
       }),
       { numRuns: 300 },
+    );
+  });
+
+  it('measures and hashes documents past the longest remembered text piece by piece, as their whole text', () => {
+    // Long lists of remembered items (a chat's messages) with text in several scripts: the list, and the
+    // document around it, pass 64 K characters and are measured and hashed as pieces, never joined.
+    const message = fc.record({
+      role: fc.constantFrom('user', 'assistant', 'tool'),
+      text: fc.string({ unit: 'binary', minLength: 400, maxLength: 900 }),
+      n: fc.integer(),
+    });
+    const large = fc.record({
+      messages: fc.array(message, { minLength: 200, maxLength: 260 }),
+      scratch: fc.dictionary(fc.string({ maxLength: 5 }), json, { maxKeys: 4 }),
+    });
+    fc.assert(
+      fc.property(large, fc.array(message, { minLength: 1, maxLength: 3 }), (value, appended) => {
+        const first = structuredClone(value);
+        const next = { ...first, messages: [...first.messages, ...appended] };
+        for (const document of [first, next]) {
+          const expected = canonicalize(document);
+          const measured = sharedCanonical(document);
+          expect(measured.bytes).toBe(Buffer.byteLength(expected, 'utf8'));
+          expect(measured.sha256).toBe(sha256Hex(expected));
+          expect(measured.text()).toBe(expected);
+        }
+        expect(canonicalize(next).length).toBeGreaterThan(64 * 1024);
+      }),
+      // A failure is reported as found: shrinking documents this large takes minutes.
+      { numRuns: 25, endOnFailure: true },
     );
   });
 
