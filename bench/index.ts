@@ -3,6 +3,7 @@ import { benchArchive } from './archive.ts';
 import { benchCore } from './core.ts';
 import { benchFailover } from './failover.ts';
 import { benchLoad } from './load.ts';
+import { benchStepText } from './step-text.ts';
 import { benchWorkload } from './workload/index.ts';
 
 const iterations = Number(process.env.BENCH_ITERATIONS ?? 300);
@@ -20,6 +21,7 @@ if (!only || only === 'load') {
     thinkMs: [think[0] ?? 5, think[1] ?? think[0] ?? 25],
   });
 }
+if (!only || only === 'text') benchStepText();
 if (!only || only === 'workload') await benchWorkload();
 const memory = process.memoryUsage();
 console.log(
