@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { RunCompleted, TierUnavailable, VersionConflict } from '../../lib/errors.ts';
 import { silentLogger } from '../../lib/observability/logger.ts';
-import { type Caller, createPersistenceService } from '../../lib/service/index.ts';
+import { type Caller, createPersistenceService, type PersistenceService } from '../../lib/service/index.ts';
 import type { DurableTier } from '../../lib/tiers/durable/port.ts';
 import type { HotTier } from '../../lib/tiers/hot/port.ts';
 import { type EmbeddedDurable, withEmbeddedTiers } from '../support/embedded-tiers.ts';
@@ -50,21 +50,22 @@ function observed(options: { readonly failRunReads?: boolean } = {}) {
   return { service, events };
 }
 
-async function createRun(runId: string) {
-  await observed().service.save(caller, {
+/** A CRITICAL save onto version 0: a run's first save, or one from a writer that lost track of the run. */
+const ontoVersionZero = (service: PersistenceService, runId: string, step: number) =>
+  service.save(caller, {
     runId,
-    request: { state: state(1), checkpoint: 'CRITICAL', expectedVersion: 0 },
+    request: { state: state(step), checkpoint: 'CRITICAL', expectedVersion: 0 },
   });
+
+async function createRun(runId: string) {
+  await ontoVersionZero(observed().service, runId, 1);
 }
 
 describe('the first save of a run', () => {
   it('reads the run index once and saves in one hot round trip', async () => {
     const { service, events } = observed();
     const runId = newRunId();
-    const receipt = await service.save(caller, {
-      runId,
-      request: { state: state(1), checkpoint: 'CRITICAL', expectedVersion: 0 },
-    });
+    const receipt = await ontoVersionZero(service, runId, 1);
     expect(receipt).toMatchObject({ runId, version: 1, durability: 'durable' });
     expect(events).toEqual(['durable.getRun', 'hot.saved']);
     expect((await durable.getRun({ tenantId: caller.tenant.id, runId }))?.durableVersion).toBe(1);
@@ -75,12 +76,7 @@ describe('the first save of a run', () => {
     await createRun(runId);
     for (const failRunReads of [false, true]) {
       const { service, events } = observed({ failRunReads });
-      await expect(
-        service.save(caller, {
-          runId,
-          request: { state: state(9), checkpoint: 'CRITICAL', expectedVersion: 0 },
-        }),
-      ).rejects.toBeInstanceOf(VersionConflict);
+      await expect(ontoVersionZero(service, runId, 9)).rejects.toBeInstanceOf(VersionConflict);
       expect(events).toEqual(['durable.getRun', 'hot.conflict']);
     }
   });
@@ -90,10 +86,7 @@ describe('the first save of a run', () => {
     await createRun(runId);
     await hot.delete({ tenantId: caller.tenant.id, runId });
     const { service, events } = observed();
-    const refused = service.save(caller, {
-      runId,
-      request: { state: state(9), checkpoint: 'CRITICAL', expectedVersion: 0 },
-    });
+    const refused = ontoVersionZero(service, runId, 9);
     await expect(refused).rejects.toMatchObject({ currentVersion: 1 });
     expect(events).toEqual(['durable.getRun', 'hot.conflict']);
   });
@@ -104,23 +97,13 @@ describe('the first save of a run', () => {
     await observed().service.complete(caller, { runId, request: { status: 'completed' } });
     await hot.delete({ tenantId: caller.tenant.id, runId });
     const { service, events } = observed();
-    await expect(
-      service.save(caller, {
-        runId,
-        request: { state: state(9), checkpoint: 'CRITICAL', expectedVersion: 0 },
-      }),
-    ).rejects.toBeInstanceOf(RunCompleted);
+    await expect(ontoVersionZero(service, runId, 9)).rejects.toBeInstanceOf(RunCompleted);
     expect(events).toEqual(['durable.getRun', 'hot.head_unknown']);
   });
 
   it('when the index does not answer and the hot tier needs it, fails with that failure', async () => {
     const { service, events } = observed({ failRunReads: true });
-    await expect(
-      service.save(caller, {
-        runId: newRunId(),
-        request: { state: state(1), checkpoint: 'CRITICAL', expectedVersion: 0 },
-      }),
-    ).rejects.toBeInstanceOf(TierUnavailable);
+    await expect(ontoVersionZero(service, newRunId(), 1)).rejects.toBeInstanceOf(TierUnavailable);
     // Once per route the failover table tries (hot-then-durable, then hot-then-spool, whose fallback store
     // this service lacks): a failed read is not repeated after head_unknown.
     expect(events).toEqual(['durable.getRun', 'hot.head_unknown', 'durable.getRun', 'hot.head_unknown']);
