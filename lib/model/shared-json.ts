@@ -5,7 +5,7 @@
  * cloning and canonicalising the whole state at every step made a step cost in proportion to the run. Here:
  * - `CopyOnWrite` prepares a document for one RFC 6902 operation by shallow-copying only the containers on the
  *   operation's paths; every other subtree stays the very object of the version before;
- * - `sharedCanonicalJson` is RFC 8785 canonical JSON (byte for byte what the `canonicalize` package writes, which
+ * - `sharedCanonical` is RFC 8785 canonical JSON (byte for byte what the `canonicalize` package writes, which
  *   test/unit/shared-json.test.ts checks by property) that remembers the text of each subtree it serialised, so
  *   a subtree shared with an earlier version is not serialised again.
  *
@@ -41,14 +41,6 @@ export function rememberedDepth(node: object): number | undefined {
   return remembered.get(node)?.depth;
 }
 
-/**
- * Canonical JSON (RFC 8785) of `value`, serialising only subtrees not serialised before. The arrays and objects
- * it remembers are frozen. Recursive: check the depth first (limits.ts nestingDepth), as for any JSON walk.
- */
-export function sharedCanonicalJson(value: unknown): string {
-  return sharedCanonical(value).text();
-}
-
 /** A document's canonical JSON, measured and hashed without being joined into one string. */
 export interface CanonicalText {
   /** Its length in UTF-8 bytes. */
@@ -60,10 +52,12 @@ export interface CanonicalText {
 }
 
 /**
- * `sharedCanonicalJson`, measured and hashed. A container too long to remember (the state's root, a long message
- * list) is kept as the pieces it is made of, mostly remembered texts of its children, and measured and hashed
- * piece by piece: joining a 300 KB state into one string, only to measure and hash it, cost more than both (a
- * fresh large string for V8 to allocate, copy into and collect at every step).
+ * Canonical JSON (RFC 8785) of `value`, serialising only subtrees not serialised before, with its length and hash.
+ * The arrays and objects it remembers are frozen. Recursive: check the depth first (limits.ts nestingDepth), as
+ * for any JSON walk. A container too long to remember (the state's root, a long message list) is kept as the
+ * pieces it is made of, mostly remembered texts of its children, and measured and hashed piece by piece: joining
+ * a 300 KB state into one string, only to measure and hash it, cost more than both (a fresh large string for V8
+ * to allocate, copy into and collect at every step).
  */
 export function sharedCanonical(value: unknown): CanonicalText {
   const serialised = serialise(value, { depth: 0 });

@@ -7,9 +7,9 @@
  * (a missing or damaged link) is a BrokenChain, never a silently different state.
  */
 import fastJsonPatch from 'fast-json-patch';
-import { canonicalJson, sha256Hex } from '../model/canonical.ts';
+import { canonicalText } from '../model/canonical.ts';
 import { decodePayload } from '../model/codec.ts';
-import { CopyOnWrite, sharedCanonicalJson } from '../model/shared-json.ts';
+import { CopyOnWrite, sharedCanonical } from '../model/shared-json.ts';
 import type { ChainPosition, StoredVersion } from './types.ts';
 
 const { applyOperation } = fastJsonPatch;
@@ -36,7 +36,7 @@ export function rebuildVersions(
   const out: StoredVersion[] = [];
   // Remembering subtrees pays when several versions sharing them are written; one version is written plainly.
   const severalWanted = rows.filter((row) => isPatch(row) && wanted(row.version)).length > 1;
-  const canonical = severalWanted ? sharedCanonicalJson : canonicalJson;
+  const canonical = severalWanted ? sharedCanonical : canonicalText;
   let stateRow: StoredVersion | null = null; // a whole state not decoded yet
   let document: unknown;
   let at = -1;
@@ -77,15 +77,15 @@ export function rebuildVersions(
     at = row.version;
     chain = { links: chain.links + 1, bytes: chain.bytes + row.payload.length };
     if (!wanted(row.version)) continue;
-    const json = canonical(document);
-    if (sha256Hex(json) !== row.hash)
+    const text = canonical(document);
+    if (text.sha256 !== row.hash)
       throw new BrokenChain(`version ${row.version} does not rebuild into the state its hash names`);
     out.push({
       version: row.version,
       hash: row.hash,
       checkpoint: row.checkpoint,
       encoding: 'json',
-      payload: json,
+      payload: text.text(),
       sizeBytes: row.sizeBytes,
       savedAt: row.savedAt,
       chain,

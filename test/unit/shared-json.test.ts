@@ -9,9 +9,10 @@ import fastJsonPatch from 'fast-json-patch';
 import { describe, expect, it } from 'vitest';
 import { sha256Hex } from '../../lib/model/canonical.ts';
 import { nestingDepth } from '../../lib/model/limits.ts';
-import { CopyOnWrite, sharedCanonical, sharedCanonicalJson } from '../../lib/model/shared-json.ts';
+import { CopyOnWrite, sharedCanonical } from '../../lib/model/shared-json.ts';
 
 const canonicalize = canonicalizeModule as unknown as (input: unknown) => string;
+const sharedCanonicalJson = (value: unknown) => sharedCanonical(value).text();
 const { applyOperation, compare } = fastJsonPatch;
 
 /** `operations` applied copy-on-write, the way applyStatePatch and the chain rebuild do. */
@@ -38,7 +39,7 @@ const { rich } = fc.letrec((tie) => ({
 }));
 const documents = fc.dictionary(fc.string({ maxLength: 6 }), fc.oneof(json, rich), { maxKeys: 6 });
 
-describe('sharedCanonicalJson', () => {
+describe('sharedCanonical', () => {
   it('writes what canonicalize writes, for any JSON value', () => {
     fc.assert(
       fc.property(fc.oneof(json, rich), (value) => {
