@@ -21,7 +21,15 @@ export function sha256Hex(text: string): string {
 /** `canonicalJson` with its UTF-8 length and content hash (shared-json.ts `sharedCanonical` for patched states). */
 export function canonicalText(value: unknown): CanonicalText {
   const text = canonicalJson(value);
-  return { bytes: Buffer.byteLength(text, 'utf8'), sha256: sha256Hex(text), text: () => text };
+  let bytes: number | undefined;
+  return {
+    get bytes() {
+      bytes ??= Buffer.byteLength(text, 'utf8');
+      return bytes;
+    },
+    sha256: sha256Hex(text),
+    text: () => text,
+  };
 }
 
 /** The content hash of a state: sha256 of its canonical JSON. */

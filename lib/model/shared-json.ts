@@ -43,7 +43,7 @@ export function rememberedDepth(node: object): number | undefined {
 
 /** A document's canonical JSON, measured and hashed without being joined into one string. */
 export interface CanonicalText {
-  /** Its length in UTF-8 bytes. */
+  /** Its length in UTF-8 bytes (measured when first read). */
   readonly bytes: number;
   /** sha256 of its UTF-8 bytes, hex: the content hash (canonical.ts `sha256Hex` of `text()`). */
   readonly sha256: string;
@@ -62,14 +62,20 @@ export interface CanonicalText {
 export function sharedCanonical(value: unknown): CanonicalText {
   const serialised = serialise(value, { depth: 0 });
   const pieces = typeof serialised === 'string' ? [serialised] : serialised.pieces;
-  let bytes = 0;
   const hash = createHash('sha256');
-  for (const piece of pieces) {
-    bytes += Buffer.byteLength(piece, 'utf8');
-    hash.update(piece, 'utf8');
-  }
+  for (const piece of pieces) hash.update(piece, 'utf8');
+  const sha256 = hash.digest('hex');
+  let bytes: number | undefined;
   let joined: string | undefined;
-  return { bytes, sha256: hash.digest('hex'), text: () => (joined ??= pieces.join('')) };
+  return {
+    // Only a save needs the size (a history rebuild does not): measured on first read.
+    get bytes() {
+      bytes ??= pieces.reduce((sum, piece) => sum + Buffer.byteLength(piece, 'utf8'), 0);
+      return bytes;
+    },
+    sha256,
+    text: () => (joined ??= pieces.join('')),
+  };
 }
 
 /** The text of a container longer than REMEMBER_AT_MOST: pieces to be read in order. */
