@@ -21,12 +21,12 @@ export interface CircuitBreakerOptions {
   readonly name: TierName;
   /**
    * Consecutive `TierUnavailable` failures that open the circuit.
-   * @default 5
+   * @default 3 (BREAKER_DEFAULTS)
    */
   readonly failureThreshold?: number | undefined;
   /**
    * How long an open circuit rejects calls before it lets a trial call through.
-   * @default 1000
+   * @default 500 (BREAKER_DEFAULTS)
    */
   readonly openMs?: number | undefined;
   /**
@@ -47,7 +47,7 @@ export interface CircuitBreakerOptions {
   readonly probe?: (() => Promise<unknown>) | undefined;
   /**
    * First interval between opening and a probe, in ms (then doubled up to `openMs`).
-   * @default 100
+   * @default 100 (BREAKER_DEFAULTS)
    */
   readonly probeMinMs?: number | undefined;
   /**
@@ -81,6 +81,18 @@ export interface CircuitBreaker {
   dispose(): void;
 }
 
+/**
+ * The one set of defaults, for every tier's breaker (lib/runtime/resilient-tiers.ts passes only overrides).
+ * Three failures in a row is a tier down, not a blip; an open circuit is probed within 500 ms, so a returning
+ * tier is served again within a second (bench/failover.ts measures it).
+ */
+export const BREAKER_DEFAULTS = {
+  failureThreshold: 3,
+  openMs: 500,
+  probeMinMs: 100,
+  halfOpenMaxCalls: 1,
+} as const;
+
 function positiveInteger(value: number, what: string): number {
   if (!Number.isInteger(value) || value < 1)
     throw new RangeError(`${what} must be an integer >= 1, got ${value}`);
@@ -89,12 +101,18 @@ function positiveInteger(value: number, what: string): number {
 
 export function createCircuitBreaker(options: CircuitBreakerOptions): CircuitBreaker {
   const { name, now = Date.now, onStateChange } = options;
-  const threshold = positiveInteger(options.failureThreshold ?? 5, 'failureThreshold');
-  const maxTrials = positiveInteger(options.halfOpenMaxCalls ?? 1, 'halfOpenMaxCalls');
-  const openMs = options.openMs ?? 1_000;
+  const threshold = positiveInteger(
+    options.failureThreshold ?? BREAKER_DEFAULTS.failureThreshold,
+    'failureThreshold',
+  );
+  const maxTrials = positiveInteger(
+    options.halfOpenMaxCalls ?? BREAKER_DEFAULTS.halfOpenMaxCalls,
+    'halfOpenMaxCalls',
+  );
+  const openMs = options.openMs ?? BREAKER_DEFAULTS.openMs;
   if (!Number.isFinite(openMs) || openMs < 0) throw new RangeError(`openMs must be >= 0, got ${openMs}`);
   const { probe } = options;
-  const probeMinMs = Math.min(options.probeMinMs ?? 100, openMs);
+  const probeMinMs = Math.min(options.probeMinMs ?? BREAKER_DEFAULTS.probeMinMs, openMs);
   if (!Number.isFinite(probeMinMs) || probeMinMs < 0)
     throw new RangeError(`probeMinMs must be >= 0, got ${probeMinMs}`);
 

@@ -1,6 +1,6 @@
 /**
  * Times every call of a tier port into strata_tier_call_duration_seconds{tier,operation,outcome}: a Proxy like
- * lib/resilience/guard.ts's, so callers keep the port they know. openTiers puts it INSIDE the circuit breaker:
+ * lib/resilience/breaker-guard.ts's, so callers keep the port they know. openTiers puts it INSIDE the circuit breaker:
  * it measures calls that reached the tier, while a call an open breaker refuses shows in strata_breaker_state.
  */
 import {

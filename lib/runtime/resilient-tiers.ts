@@ -6,17 +6,15 @@
 
 import type { TierName } from '../errors.ts';
 import type { Logger } from '../observability/logger.ts';
-import { type CircuitBreaker, createCircuitBreaker } from '../resilience/breaker.ts';
-import { guardTier } from '../resilience/guard.ts';
+import {
+  type CircuitBreaker,
+  type CircuitBreakerOptions,
+  createCircuitBreaker,
+} from '../resilience/breaker.ts';
+import { guardTier } from '../resilience/breaker-guard.ts';
 
-export interface BreakerSettings {
-  /** Consecutive unavailable answers that open the circuit. @default 3 */
-  readonly failureThreshold?: number;
-  /** The longest interval between two probes of an open circuit (the trial interval without a ping). @default 500 */
-  readonly openMs?: number;
-  /** The first probe after the circuit opens, in ms; the interval then doubles up to `openMs`. @default 100 */
-  readonly probeMinMs?: number;
-}
+/** Overrides of BREAKER_DEFAULTS (lib/resilience/breaker.ts), which every tier's breaker uses otherwise. */
+export type BreakerSettings = Pick<CircuitBreakerOptions, 'failureThreshold' | 'openMs' | 'probeMinMs'>;
 
 export type Breakers = Partial<Record<TierName, CircuitBreaker>>;
 
@@ -29,9 +27,7 @@ export function withBreaker<T extends object>(
 ): T {
   const breaker = createCircuitBreaker({
     name,
-    failureThreshold: settings.failureThreshold ?? 3,
-    openMs: settings.openMs ?? 500,
-    probeMinMs: settings.probeMinMs ?? 100,
+    ...settings,
     // The tier's own ping, not the guarded one (which the open circuit would refuse).
     probe: pingOf(tier),
     onStateChange: (change) =>

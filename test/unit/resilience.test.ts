@@ -2,7 +2,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { NotFound, TierUnavailable, VersionConflict } from '../../lib/errors.ts';
 import { type BreakerStateChange, createCircuitBreaker } from '../../lib/resilience/breaker.ts';
-import { guardTier } from '../../lib/resilience/guard.ts';
+import { guardTier } from '../../lib/resilience/breaker-guard.ts';
 import type { HotTier } from '../../lib/tiers/hot/port.ts';
 
 const down = () => Promise.reject(new TierUnavailable('durable', 'connection refused'));

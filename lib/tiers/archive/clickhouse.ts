@@ -3,9 +3,10 @@
  * same client runs against chDB in process (`fetch: createChdbFetch({ dataDir })`). The schema comes from
  * clickhouse/migrations: run `migrateClickHouseArchive` (migrate.ts) before opening the tier.
  */
+
+import { createArchiveGuard } from './archive-guard.ts';
 import { type ClickHouseArchiveOptions, DEFAULT_DATABASE, deadlinesOf, openClient } from './connection.ts';
 import { deleteRun, deleteUser } from './erase.ts';
-import { createArchiveGuard } from './guard.ts';
 import type { ArchiveTier } from './port.ts';
 import { ArchiveReader } from './read.ts';
 import { writeBatch } from './write.ts';

@@ -23,7 +23,7 @@ import {
   oldestPendingStatement,
   statsStatement,
 } from './archive-queue-sql.ts';
-import type { Guard } from './guard.ts';
+import type { DurableGuard } from './durable-guard.ts';
 import { clampLimit, num, numOrNull, rowsOf, text, textOrNull } from './raw-rows.ts';
 import { runs } from './schema.ts';
 import type { DurableDb } from './sql-store.ts';
@@ -31,7 +31,7 @@ import type { DurableDb } from './sql-store.ts';
 /** Upper bound of every `limit`: a batch must fit one archive write, a retention step one statement. */
 const MAX_LIMIT = 10_000;
 
-export function createArchiveQueue(db: DurableDb, guard: Guard): ArchiveQueue {
+export function createArchiveQueue(db: DurableDb, guard: DurableGuard): ArchiveQueue {
   const rows = async (statement: SQL) => rowsOf(await db.execute(statement));
 
   return {

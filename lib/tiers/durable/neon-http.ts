@@ -9,7 +9,7 @@ import { drizzle } from 'drizzle-orm/neon-http';
 import { PgDialect } from 'drizzle-orm/pg-core';
 import { createArchiveQueue } from './archive-queue.ts';
 import type { WithArchiveQueue, WithRunScan } from './archive-queue-port.ts';
-import { createGuard } from './guard.ts';
+import { createDurableGuard } from './durable-guard.ts';
 import type { DurableTier, TenantDirectory } from './port.ts';
 import { createRunScan } from './run-scan.ts';
 import { createSqlStore } from './sql-store.ts';
@@ -27,7 +27,7 @@ export function createNeonHttpTier(
   const client = neon(options.connectionString);
   const db = drizzle({ client });
   const dialect = new PgDialect();
-  const guard = createGuard(options.timeoutMs);
+  const guard = createDurableGuard(options.timeoutMs);
   const store = createSqlStore(
     {
       db,

@@ -4,7 +4,7 @@ import { drizzle, type PgliteDatabase } from 'drizzle-orm/pglite';
 import { migrate } from 'drizzle-orm/pglite/migrator';
 import { createArchiveQueue } from './archive-queue.ts';
 import type { WithArchiveQueue, WithRunScan } from './archive-queue-port.ts';
-import { createGuard } from './guard.ts';
+import { createDurableGuard } from './durable-guard.ts';
 import { MIGRATIONS_FOLDER } from './migrations.ts';
 import type { DurableTier, TenantDirectory } from './port.ts';
 import { createRunScan } from './run-scan.ts';
@@ -33,7 +33,7 @@ export async function createPgliteDurableTier(
     await client.close();
     throw error;
   }
-  const guard = createGuard(options.timeoutMs);
+  const guard = createDurableGuard(options.timeoutMs);
   const store = createSqlStore(
     {
       db,

@@ -6,7 +6,7 @@
 import { type SQL, sql } from 'drizzle-orm';
 import type { RunStatus } from '../types.ts';
 import type { RunScan, ScannedRun } from './archive-queue-port.ts';
-import type { Guard } from './guard.ts';
+import type { DurableGuard } from './durable-guard.ts';
 import { clampLimit, num, numOrNull, rowsOf, text, textOrNull } from './raw-rows.ts';
 import type { DurableDb } from './sql-store.ts';
 
@@ -17,7 +17,7 @@ const epochMs = (column: string) => sql.raw(`(extract(epoch FROM ${column}) * 10
 const since = (ms: number | undefined) =>
   ms === undefined ? sql`true` : sql`r.updated_at >= ${new Date(ms).toISOString()}::timestamptz`;
 
-export function createRunScan(db: DurableDb, guard: Guard): RunScan {
+export function createRunScan(db: DurableDb, guard: DurableGuard): RunScan {
   const rows = async (statement: SQL) => rowsOf(await db.execute(statement));
 
   return {

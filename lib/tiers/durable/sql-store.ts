@@ -7,7 +7,7 @@ import { and, asc, desc, eq, getTableColumns, gt, gte, isNull, lt, lte, type SQL
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import { rebuildLast, rebuildVersions } from '../chain.ts';
 import { commitOutcome, commitStatement, RETRYABLE_CODES } from './commit-sql.ts';
-import { type Guard, pgErrorCode } from './guard.ts';
+import { type DurableGuard, pgErrorCode } from './durable-guard.ts';
 import type { DurableTier, RunFields, TenantDirectory } from './port.ts';
 import {
   decodeCursor,
@@ -33,7 +33,7 @@ export interface StoreDriver {
 /** Attempts of a commit that keeps losing races; each retry runs on a fresh snapshot. */
 const COMMIT_ATTEMPTS = 5;
 
-export function createSqlStore(driver: StoreDriver, guard: Guard): DurableTier & TenantDirectory {
+export function createSqlStore(driver: StoreDriver, guard: DurableGuard): DurableTier & TenantDirectory {
   const { db } = driver;
   const runKey = (tenantId: string, runId: string) => and(eq(runs.tenantId, tenantId), eq(runs.runId, runId));
   const checkpointKey = (tenantId: string, runId: string) =>

@@ -1,13 +1,13 @@
 /** The TenantDirectory half of the SQL store: tenants and their API keys (stored only as sha256 hashes). */
 import { and, eq, sql } from 'drizzle-orm';
 import { NotFound } from '../../errors.ts';
-import { type Guard, pgErrorCode } from './guard.ts';
+import { type DurableGuard, pgErrorCode } from './durable-guard.ts';
 import type { TenantDirectory } from './port.ts';
 import { toTenant } from './rows.ts';
 import { apiKeys, tenants } from './schema.ts';
 import type { DurableDb } from './sql-store.ts';
 
-export function createTenantStore(db: DurableDb, guard: Guard): TenantDirectory {
+export function createTenantStore(db: DurableDb, guard: DurableGuard): TenantDirectory {
   return {
     createTenant: (tenant) =>
       guard('createTenant', async () => {

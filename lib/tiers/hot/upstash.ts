@@ -18,6 +18,7 @@
  */
 import { Redis, type Requester } from '@upstash/redis';
 import { TierUnavailable } from '../../errors.ts';
+import { withDeadline } from '../../resilience/deadline.ts';
 import { BrokenChain, isPatch, rebuildLast } from '../chain.ts';
 import type { RunKey, SaveReceipt, StoredVersion } from '../types.ts';
 import type { HotSaveOptions, HotSaveOutcome, HotTier } from './port.ts';
@@ -212,22 +213,18 @@ export function createUpstashHotTier(config: UpstashHotTierConfig): HotTier {
 
   async function call<T>(op: string, fn: () => Promise<T>): Promise<T> {
     if (closed) throw new TierUnavailable('hot', `${op}: the tier was closed`);
-    let timer: NodeJS.Timeout | undefined;
-    const deadline = new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () => reject(new TierUnavailable('hot', `${op} took longer than ${timeoutMs} ms`)),
-        timeoutMs,
-      );
-    });
     try {
-      return await Promise.race([fn(), deadline]);
+      // Bounds the client's retries too: each HTTP request has its own signal (above).
+      return await withDeadline(
+        timeoutMs,
+        () => new TierUnavailable('hot', `${op} took longer than ${timeoutMs} ms`),
+        fn,
+      );
     } catch (e) {
       if (e instanceof TierUnavailable) throw e;
       throw new TierUnavailable('hot', `${op} failed: ${e instanceof Error ? e.message : String(e)}`, {
         cause: e,
       });
-    } finally {
-      clearTimeout(timer);
     }
   }
 

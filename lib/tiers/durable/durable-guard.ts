@@ -9,29 +9,27 @@ import {
   TierRejected,
   TierUnavailable,
 } from '../../errors.ts';
+import { withDeadline } from '../../resilience/deadline.ts';
 
 /**
  * `deadline` (epoch ms) is when the caller stops waiting, for a statement that must not take effect after it
  * (see commit-sql.ts); undefined without a timeout.
  */
-export type Guard = <T>(operation: string, call: (deadline: number | undefined) => Promise<T>) => Promise<T>;
+export type DurableGuard = <T>(
+  operation: string,
+  call: (deadline: number | undefined) => Promise<T>,
+) => Promise<T>;
 
 /** `timeoutMs` undefined: no deadline (the embedded database cannot hang on a network). */
-export function createGuard(timeoutMs: number | undefined): Guard {
+export function createDurableGuard(timeoutMs: number | undefined): DurableGuard {
   return async (operation, call) => {
-    let timer: NodeJS.Timeout | undefined;
-    const deadline = new Promise<never>((_, reject) => {
-      if (timeoutMs === undefined) return;
-      timer = setTimeout(
-        () => reject(new TierUnavailable('durable', `${operation} took longer than ${timeoutMs} ms`)),
-        timeoutMs,
-      );
-    });
     try {
-      return await Promise.race([
-        call(timeoutMs === undefined ? undefined : Date.now() + timeoutMs),
-        deadline,
-      ]);
+      if (timeoutMs === undefined) return await call(undefined);
+      return await withDeadline(
+        timeoutMs,
+        () => new TierUnavailable('durable', `${operation} took longer than ${timeoutMs} ms`),
+        (deadline) => call(deadline.at),
+      );
     } catch (error) {
       // Our own answers about the request pass through; anything else came from the database or the network.
       if (
@@ -42,8 +40,6 @@ export function createGuard(timeoutMs: number | undefined): Guard {
       )
         throw error;
       throw classifyDurableError(operation, error);
-    } finally {
-      clearTimeout(timer);
     }
   };
 }
