@@ -43,17 +43,26 @@ export interface SqlEndpoint {
 
 export function createSqlEndpoint(allowed: AllowList): SqlEndpoint {
   const pools = new Map<string, pg.Pool>();
-  const poolFor = (connectionString: string): pg.Pool => {
-    let pool = pools.get(connectionString);
+  /**
+   * `characteristics`: the session defaults of the pool's connections ('' for the server's), so that a batch of
+   * one statement runs as that statement's own implicit transaction under the batch's isolation and access mode.
+   */
+  const poolFor = (connectionString: string, characteristics = ''): pg.Pool => {
+    const key = `${characteristics}\u0000${connectionString}`;
+    let pool = pools.get(key);
     if (!pool) {
       // The bridge speaks plain TCP to a local server: Neon's sslmode/channel_binding do not apply.
       const url = new URL(connectionString);
       url.searchParams.delete('sslmode');
       url.searchParams.delete('channel_binding');
-      pool = new pg.Pool({ connectionString: url.href, max: POOL_MAX });
+      pool = new pg.Pool({
+        connectionString: url.href,
+        max: POOL_MAX,
+        ...(characteristics && { options: characteristics }),
+      });
       // An idle client whose backend is terminated (e.g. DROP DATABASE … WITH (FORCE)) must not crash the proxy.
       pool.on('error', () => {});
-      pools.set(connectionString, pool);
+      pools.set(key, pool);
     }
     return pool;
   };
@@ -67,9 +76,16 @@ export function createSqlEndpoint(allowed: AllowList): SqlEndpoint {
       if (!allowed.has(target)) return { status: 403, body: { message: `target ${target} is not allowed` } };
       const body = parseBody(await readBody(req));
       const arrayMode = header(req, 'neon-array-mode') === 'true';
-      const pool = poolFor(connectionString);
-      if (!('queries' in body)) return { status: 200, body: format(await run(pool, body), arrayMode) };
-      const results = await runBatch(pool, body.queries, batchBegin(req));
+      if (!('queries' in body))
+        return { status: 200, body: format(await run(poolFor(connectionString), body), arrayMode) };
+      const mode = batchMode(req);
+      const [only, ...more] = body.queries;
+      // One statement is its own transaction: under session defaults set to the batch's mode, it runs as
+      // BEGIN <mode>; statement; COMMIT would, in one round trip to Postgres instead of three.
+      const results =
+        only && more.length === 0
+          ? [await run(poolFor(connectionString, sessionDefaults(mode)), only)]
+          : await runBatch(poolFor(connectionString), body.queries, `BEGIN${modeClause(mode)}`);
       return { status: 200, body: { results: results.map((r) => format(r, arrayMode)) } };
     } catch (error) {
       return errorReply(error);
@@ -148,19 +164,45 @@ function checkOut(pool: pg.Pool, onError: (error: Error) => void): Promise<pg.Po
   });
 }
 
-function batchBegin(req: IncomingMessage): string {
-  const parts = ['BEGIN'];
+/** A batch's transaction mode, from the driver's headers. */
+interface BatchMode {
+  readonly isolation?: string;
+  readonly readOnly?: boolean;
+  readonly deferrable?: boolean;
+}
+
+function batchMode(req: IncomingMessage): BatchMode {
   const isolation = header(req, 'neon-batch-isolation-level');
-  if (isolation) {
-    const level = ISOLATION[isolation];
-    if (!level) throw new BadRequest(`unknown Neon-Batch-Isolation-Level "${isolation}"`);
-    parts.push(`ISOLATION LEVEL ${level}`);
-  }
+  const level = isolation === undefined ? undefined : ISOLATION[isolation];
+  if (isolation !== undefined && !level)
+    throw new BadRequest(`unknown Neon-Batch-Isolation-Level "${isolation}"`);
   const readOnly = header(req, 'neon-batch-read-only');
-  if (readOnly) parts.push(readOnly === 'true' ? 'READ ONLY' : 'READ WRITE');
   const deferrable = header(req, 'neon-batch-deferrable');
-  if (deferrable) parts.push(deferrable === 'true' ? 'DEFERRABLE' : 'NOT DEFERRABLE');
-  return parts.join(' ');
+  return {
+    ...(level && { isolation: level }),
+    ...(readOnly && { readOnly: readOnly === 'true' }),
+    ...(deferrable && { deferrable: deferrable === 'true' }),
+  };
+}
+
+/** ` ISOLATION LEVEL … READ ONLY …` for BEGIN. */
+function modeClause(mode: BatchMode): string {
+  const parts: string[] = [];
+  if (mode.isolation) parts.push(`ISOLATION LEVEL ${mode.isolation}`);
+  if (mode.readOnly !== undefined) parts.push(mode.readOnly ? 'READ ONLY' : 'READ WRITE');
+  if (mode.deferrable !== undefined) parts.push(mode.deferrable ? 'DEFERRABLE' : 'NOT DEFERRABLE');
+  return parts.map((part) => ` ${part}`).join('');
+}
+
+/** The same mode as session defaults (libpq `options`; a space in a value is escaped). */
+function sessionDefaults(mode: BatchMode): string {
+  const settings: string[] = [];
+  if (mode.isolation) settings.push(`default_transaction_isolation=${mode.isolation.toLowerCase()}`);
+  if (mode.readOnly !== undefined)
+    settings.push(`default_transaction_read_only=${mode.readOnly ? 'on' : 'off'}`);
+  if (mode.deferrable !== undefined)
+    settings.push(`default_transaction_deferrable=${mode.deferrable ? 'on' : 'off'}`);
+  return settings.map((setting) => `-c ${setting.replaceAll(' ', '\\ ')}`).join(' ');
 }
 
 function format(result: pg.QueryArrayResult, arrayMode: boolean) {

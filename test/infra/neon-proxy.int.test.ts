@@ -212,6 +212,36 @@ describe('HTTP mode (POST /sql)', () => {
     expect(level).toEqual([{ transaction_isolation: 'serializable' }]);
     const readOnly = sql.transaction([sql`create table never_made (id int)`], { readOnly: true });
     await expect(readOnly).rejects.toMatchObject({ code: '25006' });
+    // Two statements run between BEGIN and COMMIT, one alone as its own transaction: both under the mode asked.
+    const [first, second] = await sql.transaction(
+      [sql`show transaction_isolation`, sql`show transaction_read_only`],
+      { isolationLevel: 'RepeatableRead', readOnly: true },
+    );
+    expect([first, second]).toEqual([
+      [{ transaction_isolation: 'repeatable read' }],
+      [{ transaction_read_only: 'on' }],
+    ]);
+    const [alone] = await sql.transaction([sql`show transaction_isolation`], {
+      isolationLevel: 'RepeatableRead',
+    });
+    expect(alone).toEqual([{ transaction_isolation: 'repeatable read' }]);
+  });
+
+  it('a batch mode does not outlive its batch: plain queries keep the server defaults', async () => {
+    const sql = neon(db.url);
+    for (let i = 0; i < 12; i++) {
+      await sql.transaction([sql`select 1`], {
+        isolationLevel: 'Serializable',
+        readOnly: true,
+        deferrable: true,
+      });
+      const [plain] = await sql.transaction([
+        sql`show transaction_isolation`,
+        sql`show transaction_read_only`,
+      ]);
+      expect(plain).toEqual([{ transaction_isolation: 'read committed' }]);
+      expect(await sql`show transaction_read_only`).toEqual([{ transaction_read_only: 'off' }]);
+    }
   });
 
   it('error bodies are 400 with the Postgres fields', async () => {
