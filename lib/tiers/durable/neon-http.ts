@@ -6,7 +6,6 @@
  */
 import { neon } from '@neondatabase/serverless';
 import { drizzle } from 'drizzle-orm/neon-http';
-import { PgDialect } from 'drizzle-orm/pg-core';
 import { createArchiveQueue } from './archive-queue.ts';
 import type { WithArchiveQueue, WithRunScan } from './archive-queue-port.ts';
 import { createDurableGuard } from './durable-guard.ts';
@@ -26,14 +25,12 @@ export function createNeonHttpTier(
 ): DurableTier & TenantDirectory & WithArchiveQueue & WithRunScan {
   const client = neon(options.connectionString);
   const db = drizzle({ client });
-  const dialect = new PgDialect();
   const guard = createDurableGuard(options.timeoutMs);
   const store = createSqlStore(
     {
       db,
-      async repeatableRead(statement) {
-        const query = dialect.sqlToQuery(statement);
-        const [rows] = await client.transaction([client.query(query.sql, query.params)], {
+      async repeatableRead(query) {
+        const [rows] = await client.transaction([client.query(query.sql, [...query.params])], {
           isolationLevel: 'RepeatableRead',
         });
         return rows ?? [];

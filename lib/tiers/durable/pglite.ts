@@ -37,9 +37,10 @@ export async function createPgliteDurableTier(
   const store = createSqlStore(
     {
       db,
-      repeatableRead: (statement) =>
-        db.transaction(async (tx) => (await tx.execute<Record<string, unknown>>(statement)).rows, {
-          isolationLevel: 'repeatable read',
+      repeatableRead: (query) =>
+        client.transaction(async (tx) => {
+          await tx.exec('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ');
+          return (await tx.query<Record<string, unknown>>(query.sql, [...query.params])).rows;
         }),
       close: () => client.close(),
     },

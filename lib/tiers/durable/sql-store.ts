@@ -6,7 +6,7 @@
 import { and, asc, desc, eq, getTableColumns, gt, gte, isNull, lt, lte, type SQL, sql } from 'drizzle-orm';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import { rebuildLast, rebuildVersions } from '../chain.ts';
-import { commitOutcome, commitStatement, RETRYABLE_CODES } from './commit-sql.ts';
+import { type CommitQuery, commitOutcome, commitQuery, RETRYABLE_CODES } from './commit-sql.ts';
 import { type DurableGuard, pgErrorCode } from './durable-guard.ts';
 import type { DurableTier, RunFields, TenantDirectory } from './port.ts';
 import {
@@ -26,7 +26,7 @@ export type DurableDb = PgDatabase<PgQueryResultHKT>;
 export interface StoreDriver {
   readonly db: DurableDb;
   /** Runs one statement in a REPEATABLE READ transaction and returns its rows (one round trip over Neon HTTP). */
-  repeatableRead(statement: SQL): Promise<readonly Record<string, unknown>[]>;
+  repeatableRead(query: CommitQuery): Promise<readonly Record<string, unknown>[]>;
   close(): Promise<void>;
 }
 
@@ -44,7 +44,7 @@ export function createSqlStore(driver: StoreDriver, guard: DurableGuard): Durabl
       guard('commit', async (deadline) => {
         for (let attempt = 1; ; attempt++) {
           try {
-            const rows = await driver.repeatableRead(commitStatement(key, record, options, deadline));
+            const rows = await driver.repeatableRead(commitQuery(key, record, options, deadline));
             return commitOutcome(rows[0], record, options);
           } catch (error) {
             const code = pgErrorCode(error);
