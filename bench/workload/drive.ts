@@ -1,7 +1,7 @@
 /**
  * Drives one system through the workload and measures it: the writes with `inFlight` runs at a time (closed
  * loop: each run sends its next step when the last one is answered), then latest-state reads with as many in
- * flight and alone, then histories. Every state read is compared with the generator's; a difference stops the
+ * flight and alone, then histories, then a few more runs written alone. Every state read is compared with the generator's; a difference stops the
  * bench.
  */
 import { isDeepStrictEqual } from 'node:util';
@@ -15,6 +15,11 @@ export interface DriveOptions {
   readonly inFlight: number;
   /** Latest-state reads made one at a time (the first runs). */
   readonly latestAlone: number;
+  /**
+   * Runs written after the reads, one step at a time and nothing else in flight: what a step costs a lone agent,
+   * where the in-flight figures show a host whose CPU is the bound. Not in the byte or CPU figures.
+   */
+  readonly aloneRuns: readonly WorkloadRun[];
   /** Runs whose newest `historyDepth` states are read, one run at a time. */
   readonly historyRuns: number;
   readonly historyDepth: number;
@@ -34,6 +39,7 @@ export interface Figures {
   readonly writesPerSecond: number;
   readonly latestInFlight: Latency;
   readonly latestAlone: Latency;
+  readonly writeAlone: Latency;
   readonly history: Latency;
   readonly diskBytesPerRun: number;
   readonly logicalBytesPerRun: number;
@@ -129,6 +135,16 @@ export async function drive(
     }
   }
 
+  const writeAlone: number[] = [];
+  for (const run of options.aloneRuns) {
+    for (const step of run.steps) {
+      const sent = performance.now();
+      await system.write(run, step);
+      writeAlone.push(performance.now() - sent);
+    }
+    check(final(run), await system.latest(run.runId), `latest state of ${run.runId} (written alone)`);
+  }
+
   const probeEnd = await system.probe?.();
   const perRun = (pick: (b: ByteSnapshot) => number | undefined) => {
     const [a, b] = [pick(before), pick(after)];
@@ -150,6 +166,7 @@ export async function drive(
     writesPerSecond: steps / writeSeconds,
     latestInFlight: latency(latestInFlight),
     latestAlone: latency(latestAlone),
+    writeAlone: latency(writeAlone),
     history: latency(history),
     diskBytesPerRun: perRun((b) => b.diskBytes)!,
     logicalBytesPerRun: perRun((b) => b.logicalBytes)!,

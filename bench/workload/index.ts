@@ -50,8 +50,9 @@ function legend(inFlight: number): string[] {
     '  proxy (another child process). Peers straight to the same Postgres over TCP: LangGraph PostgresSaver.put',
     '  per step with only the changed channels; plain pg one jsonb INSERT of the delta per step (latest = replay).',
     `closed loop: write p50/p99, writes/s and "latest p50" run ${inFlight} runs in flight, each sending its next`,
-    '  request when the last is answered; "alone p50" and "hist30 p50" (newest 30 states of a run; Strata: one',
-    '  GET /v1/runs/{id}/states?limit=30) one at a time. Latencies (ms) compare only on a quiet host.',
+    '  request when the last is answered; "alone p50" (latest state) and "hist30 p50" (newest 30 states of a run;',
+    '  Strata: one GET /v1/runs/{id}/states?limit=30) one at a time; "write alone" the steps of further runs with',
+    '  nothing else in flight (the host idle but for that step). Latencies (ms) compare only on a quiet host.',
     "bytes per run: growth over the measured writes ÷ runs. disk = pg_total_relation_size of the system's tables",
     '  (heap, TOAST, indexes, dead tuples); logical = Σ octet_length of every stored value (bytea raw, the rest as',
     "  text) before TOAST; Redis = MEMORY USAGE of the runs' keys (Strata's hot tier).",
@@ -81,6 +82,8 @@ async function variant(
     runs: options.inFlight,
     steps: Math.min(steps, 10),
   });
+  // 60 steps written alone at 30 steps per run, 120 at 120.
+  const alone = generateWorkload({ seed: options.seed + 2, runs: Math.max(1, Math.ceil(60 / steps)), steps });
   const openers: ReadonlyArray<() => Promise<WorkloadSystem>> = [
     openStrata,
     () => openLangGraph(options.inFlight),
@@ -94,6 +97,7 @@ async function variant(
         await drive(system, workload, warmup, {
           inFlight: options.inFlight,
           latestAlone: Math.min(runs, 50),
+          aloneRuns: alone,
           historyRuns: Math.min(runs, historyRuns),
           historyDepth: options.historyDepth,
         }),

@@ -16,6 +16,7 @@ const COLUMNS: readonly Column[] = [
   { label: 'write p50', pick: (f) => f.write.p50, format: ms },
   { label: 'write p99', pick: (f) => f.write.p99, format: ms },
   { label: 'writes/s', pick: (f) => f.writesPerSecond, format: rate },
+  { label: 'write alone', pick: (f) => f.writeAlone.p50, format: ms },
   { label: 'latest p50', pick: (f) => f.latestInFlight.p50, format: ms },
   { label: 'alone p50', pick: (f) => f.latestAlone.p50, format: ms },
   { label: 'hist30 p50', pick: (f) => f.history.p50, format: ms },
@@ -72,7 +73,7 @@ export function printFigures(title: string, rows: readonly Figures[]): void {
   if (samples) {
     console.log(
       `  samples per system: ${samples.write.n} writes, ${samples.latestInFlight.n} latest reads in flight, ` +
-        `${samples.latestAlone.n} alone, ${samples.history.n} histories`,
+        `${samples.latestAlone.n} alone, ${samples.history.n} histories, ${samples.writeAlone.n} writes alone`,
     );
   }
 }

@@ -87,12 +87,18 @@ function mapSystem(corrupt?: string): WorkloadSystem {
 
 describe('workload driver', () => {
   const runs: WorkloadRun[] = generateWorkload({ seed: 7, runs: 3, steps: 6 });
-  const options = { inFlight: 2, latestAlone: 3, historyRuns: 2, historyDepth: 5 };
+  const aloneRuns = generateWorkload({ seed: 8, runs: 2, steps: 4 });
+  const options = { inFlight: 2, latestAlone: 3, historyRuns: 2, historyDepth: 5, aloneRuns };
 
   it('counts every state it read back and checked', async () => {
     const figures = await drive(mapSystem(), runs, [], options);
     expect(figures.write.n).toBe(18);
-    expect(figures.verified).toBe(3 + 3 + 2 * 5);
+    expect(figures.writeAlone.n).toBe(8);
+    expect(figures.verified).toBe(3 + 3 + 2 * 5 + 2);
+  });
+
+  it('checks the runs written alone too', async () => {
+    await expect(drive(mapSystem(aloneRuns[0]!.runId), runs, [], options)).rejects.toThrow(WorkloadMismatch);
   });
 
   it('stops loudly when a system answers a state other than the one written', async () => {
