@@ -5,12 +5,13 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { keepAliveFetch } from '../../lib/http/keep-alive-fetch.ts';
+import { isTimeout, keepAliveFetch, keepAlivePost } from '../../lib/http/keep-alive-fetch.ts';
 import { bodyOf } from '../support/request-body.ts';
 
 let server: Server;
 let base: string;
 const sockets = new Set<unknown>();
+let seenSlow = 0;
 
 beforeAll(async () => {
   server = createServer(async (req, res) => {
@@ -23,7 +24,17 @@ beforeAll(async () => {
     } else if (req.url === '/empty') {
       res.writeHead(204).end();
     } else if (req.url === '/slow') {
+      seenSlow++;
       setTimeout(() => res.writeHead(200).end('late'), 2_000).unref();
+    } else if (req.url === '/chunks') {
+      // A multi-byte character split across writes, and a header sent twice.
+      res.writeHead(200, [
+        ['x-twice', 'a'],
+        ['x-twice', 'b'],
+      ]);
+      const bytes = Buffer.from('{"text":"é🌍é"}');
+      res.write(bytes.subarray(0, 11));
+      setTimeout(() => res.end(bytes.subarray(11)), 10);
     }
   });
   server.on('connection', (socket) => sockets.add(socket));
@@ -75,10 +86,43 @@ describe('keepAliveFetch', () => {
     expect(await empty.text()).toBe('');
   });
 
-  it('rejects when its signal aborts, and when nothing listens', async () => {
+  it('rejects with the reason of its signal, and when nothing listens', async () => {
+    const abort = new AbortController();
+    setTimeout(() => abort.abort(new Error('the caller gave up')), 50);
     await expect(
-      keepAliveFetch(`${base}/slow`, { method: 'POST', body: '', signal: AbortSignal.timeout(50) }),
-    ).rejects.toThrow();
+      keepAliveFetch(`${base}/slow`, { method: 'POST', body: '', signal: abort.signal }),
+    ).rejects.toThrow('the caller gave up');
     await expect(keepAliveFetch('http://127.0.0.1:1/', { method: 'POST', body: '' })).rejects.toThrow();
+  });
+
+  it('sends nothing when its signal has aborted already', async () => {
+    const before = seenSlow;
+    const signal = AbortSignal.abort(new Error('already over'));
+    await expect(keepAliveFetch(`${base}/slow`, { method: 'POST', body: '', signal })).rejects.toThrow(
+      'already over',
+    );
+    await (await keepAliveFetch(`${base}/echo`, { method: 'POST', body: '' })).text();
+    expect(seenSlow).toBe(before);
+  });
+
+  it('joins a body that came in pieces, multi-byte characters split between them', async () => {
+    const reply = await keepAliveFetch(`${base}/chunks`, { method: 'POST', body: '' });
+    expect(reply.headers.get('x-twice')).toBe('a, b');
+    expect(await reply.json()).toEqual({ text: 'é🌍é' });
+  });
+});
+
+describe('keepAlivePost', () => {
+  it('answers status, headers (a repeated one joined) and text', async () => {
+    const reply = await keepAlivePost(`${base}/chunks`, { 'content-type': 'application/json' }, '{}');
+    expect(reply.status).toBe(200);
+    expect(reply.header('X-Twice')).toBe('a, b');
+    expect(reply.text).toBe('{"text":"é🌍é"}');
+  });
+
+  it('gives up at its timeout with an error isTimeout recognises', async () => {
+    const late = keepAlivePost(`${base}/slow`, {}, '', 100);
+    await expect(late).rejects.toSatisfy(isTimeout);
+    expect(isTimeout(new Error('refused'))).toBe(false);
   });
 });
