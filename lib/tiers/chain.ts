@@ -39,12 +39,17 @@ export function rebuildVersions(
   const canonical = severalWanted ? sharedCanonical : canonicalText;
   let stateRow: StoredVersion | null = null; // a whole state not decoded yet
   let document: unknown;
+  // One CopyOnWrite for the stretch since the last version written out: a container it copied once is this
+  // rebuild's own, and later patches change it in place. Replaying n appends to a list copies the list once, not
+  // n times (a rebuild is linear in its patches, not in patches × list length).
+  let copies = new CopyOnWrite();
   let at = -1;
   let chain = WHOLE_STATE;
   for (const row of rows) {
     if (!isPatch(row)) {
       stateRow = row;
       document = undefined;
+      copies = new CopyOnWrite();
       at = row.version;
       chain = WHOLE_STATE;
       if (wanted(row.version)) out.push(asWholeState(row));
@@ -61,10 +66,9 @@ export function rebuildVersions(
       stateRow = null;
     }
     try {
-      // Each version shares what its patch did not touch with the one before: a history of N versions costs
-      // one whole state and N patches, not N copies (shared-json.ts).
+      // Each version written out shares what its patch did not touch with the one before: a history of N versions
+      // costs one whole state and N patches, not N copies (shared-json.ts).
       const operations = JSON.parse(decodePayload(row)) as fastJsonPatch.Operation[];
-      const copies = new CopyOnWrite();
       for (const [index, operation] of operations.entries()) {
         document = copies.prepare(document, operation);
         document = applyOperation(document, operation, true, true, true, index).newDocument;
@@ -78,6 +82,9 @@ export function rebuildVersions(
     chain = { links: chain.links + 1, bytes: chain.bytes + row.payload.length };
     if (!wanted(row.version)) continue;
     const text = canonical(document);
+    // What was written out is the version's (sharedCanonical remembers and freezes it): the next patch copies
+    // what it changes again.
+    copies = new CopyOnWrite();
     if (text.sha256 !== row.hash)
       throw new BrokenChain(`version ${row.version} does not rebuild into the state its hash names`);
     out.push({
