@@ -54,7 +54,7 @@ locals {
     STRATA_HOT_TIMEOUT_MS          = "Code default (500 ms) is the production value."
     STRATA_DURABLE_TIMEOUT_MS      = "Code default (3000 ms) is the production value."
     STRATA_ARCHIVE_TIMEOUT_MS      = "Code default (10 s) is the production value."
-    STRATA_SNAPSHOT_MAX_LINKS      = "Code default (64 patches) bounds a rebuild; bench/workload measured it."
+    STRATA_SNAPSHOT_MAX_LINKS      = "Code default (1024 patches) is a backstop; the chain's bytes cut it (lib/service/deltas.ts)."
     STRATA_SNAPSHOT_CHAIN_PERCENT  = "Code default (100%: a chain never outweighs its state) bounds bytes per load."
     STRATA_MAX_BODY_BYTES          = "Code default (1 MiB) is the API's documented limit."
     STRATA_MAX_STATE_BYTES         = "Code default (1 MiB) is the API's documented limit."
