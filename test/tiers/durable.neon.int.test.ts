@@ -23,6 +23,38 @@ durableContract({
 });
 
 describe('neon durable tier', () => {
+  it("serves a listing by parent and a user's runs from their partial indexes", async () => {
+    const client = new pg.Client({ connectionString: neon.url });
+    await client.connect();
+    try {
+      // Whether the index CAN serve the query (its predicate follows from the filter), not the planner's costs.
+      await client.query('SET enable_seqscan = off');
+      const plan = async (sql: string) =>
+        (await client.query(`EXPLAIN ${sql}`)).rows
+          .map((row: { 'QUERY PLAN': string }) => row['QUERY PLAN'])
+          .join('\n');
+      const byParent = await client.query(
+        'PREPARE by_parent(text, text) AS SELECT run_id FROM runs WHERE tenant_id = $1 AND parent_run_id = $2 ORDER BY created_at DESC, run_id DESC LIMIT 51',
+      );
+      expect(byParent.command).toBe('PREPARE');
+      await client.query('SET plan_cache_mode = force_generic_plan');
+      expect(await plan("EXECUTE by_parent('t', 'p')")).toMatch(/runs_tenant_parent_idx/);
+      expect(await plan("SELECT run_id FROM runs WHERE tenant_id = 't' AND user_id = 'u'")).toMatch(
+        /runs_tenant_user_idx/,
+      );
+      // …and a run without a parent or a user is in neither (the archive's claim and mark skip their upkeep).
+      const { rows } = await client.query(
+        "SELECT indexdef FROM pg_indexes WHERE indexname IN ('runs_tenant_parent_idx', 'runs_tenant_user_idx') ORDER BY indexname",
+      );
+      expect(rows.map((row: { indexdef: string }) => row.indexdef)).toEqual([
+        expect.stringMatching(/WHERE \(?parent_run_id IS NOT NULL\)?$/),
+        expect.stringMatching(/WHERE \(?user_id IS NOT NULL\)?$/),
+      ]);
+    } finally {
+      await client.end();
+    }
+  });
+
   it('migrating again is a no-op, and the migration session is closed', async () => {
     await migrateNeon({ connectionString: neon.url, localProxy: neon.localProxy });
     for (let i = 0; i < 50 && neon.proxy.openTunnels > 0; i++) await new Promise((r) => setTimeout(r, 20));
