@@ -1,5 +1,7 @@
 /** Configuration: read once from the environment, validated, injectable. Every variable is listed in README.md. */
 import * as v from 'valibot';
+// The snapshot policy's defaults live with the policy (lib/service/deltas.ts); the variables only override them.
+import { DEFAULT_SNAPSHOT_POLICY } from './service/deltas.ts';
 
 const int = (min: number, max: number) =>
   v.pipe(
@@ -40,10 +42,13 @@ const EnvSchema = v.object({
   STRATA_MAX_DEPTH: v.optional(int(4, 1000), '64'),
   /** States larger than this are stored gzip-compressed. @default 8192 */
   STRATA_COMPRESS_ABOVE_BYTES: v.optional(int(0, 64 * 1024 * 1024), '8192'),
-  /** Most patches stored after a whole state before the next version is stored whole (lib/service/deltas.ts). @default 1024 */
-  STRATA_SNAPSHOT_MAX_LINKS: v.optional(int(1, 10_000), '1024'),
-  /** Most patch bytes after a whole state, in percent of the state's size, before the next is stored whole. @default 100 */
-  STRATA_SNAPSHOT_CHAIN_PERCENT: v.optional(int(1, 100_000), '100'),
+  /** Most patches stored after a whole state before the next version is stored whole. @default DEFAULT_SNAPSHOT_POLICY */
+  STRATA_SNAPSHOT_MAX_LINKS: v.optional(int(1, 10_000), String(DEFAULT_SNAPSHOT_POLICY.maxLinks)),
+  /** Most patch bytes after a whole state, in percent of the state's size, before the next is stored whole. @default DEFAULT_SNAPSHOT_POLICY */
+  STRATA_SNAPSHOT_CHAIN_PERCENT: v.optional(
+    int(1, 100_000),
+    String(Math.round(DEFAULT_SNAPSHOT_POLICY.maxChainRatio * 100)),
+  ),
   /** Comma-separated JSON Pointers never persisted, e.g. "/data/scratch,/data/cache". @default "" */
   STRATA_EPHEMERAL_PATHS: v.optional(v.string(), ''),
   /** How long an idempotency receipt is kept. @default 86400 */
