@@ -225,6 +225,15 @@ describe('HTTP mode (POST /sql)', () => {
       isolationLevel: 'RepeatableRead',
     });
     expect(alone).toEqual([{ transaction_isolation: 'repeatable read' }]);
+    // One round trip: a statement alone runs on a connection whose session default is the mode (no BEGIN sent
+    // first); in a batch of two, BEGIN sets the mode and the connection keeps the server's default.
+    const defaultMode = sql`select current_setting('default_transaction_isolation') as mode`;
+    const [own] = await sql.transaction([defaultMode], { isolationLevel: 'RepeatableRead' });
+    expect(own).toEqual([{ mode: 'repeatable read' }]);
+    const [inBatch] = await sql.transaction([defaultMode, sql`select 1`], {
+      isolationLevel: 'RepeatableRead',
+    });
+    expect(inBatch).toEqual([{ mode: 'read committed' }]);
   });
 
   it('a batch mode does not outlive its batch: plain queries keep the server defaults', async () => {
