@@ -136,13 +136,19 @@ export async function readVersion(deps: ServiceDeps, key: RunKey, version: numbe
   return readBelowHot(deps, key, version);
 }
 
-/** Put a version read from a lower tier back into the hot tier, without delaying the reader. */
+/**
+ * Put a version read from a lower tier back into the hot tier, without delaying the reader: started on the next
+ * turn of the event loop, after the answer is on its way. Called directly, the promotion's own synchronous work
+ * (the record as JSON, the request written to the socket) ran before the reader got its state.
+ */
 function promote(deps: ServiceDeps, caller: Caller, key: RunKey, record: StoredVersion): void {
   const ttl = PLANS[caller.tenant.plan].hotTtlSeconds;
-  deps.hot
-    .promote(key, record, ttl)
-    .then((written) => written && deps.instance.hotCaughtUp(key, record.version))
-    .catch((error: unknown) => {
-      deps.log.warn({ err: error, runId: key.runId }, 'promotion to the hot tier failed');
-    });
+  setImmediate(() => {
+    deps.hot
+      .promote(key, record, ttl)
+      .then((written) => written && deps.instance.hotCaughtUp(key, record.version))
+      .catch((error: unknown) => {
+        deps.log.warn({ err: error, runId: key.runId }, 'promotion to the hot tier failed');
+      });
+  });
 }
