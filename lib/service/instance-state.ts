@@ -8,9 +8,11 @@
  *   tier accepted on top of it is not spooled; the entry goes once a promotion lands or the hot copy moves past
  *   it. Another instance does not know it: the consistency check (hot_behind_durable) repairs what is left.
  * - `heads`: the newest state this instance saved or loaded per run (the state, version, hash), so a patch on
- *   that version needs no read of its base, and shares with it what it does not change (shared-json.ts). Never
+ *   that version needs no read of its base, and shares with it what it does not change (shared-json.ts); and a
+ *   load that fails over to Postgres needs only the head's version and hash from it, not its chain. Never
  *   trusted on its own: the hot tier's compare-and-set checks the base's hash in the same Lua call (save.ts),
- *   and a save that cannot go through it reads the base again.
+ *   and a save that cannot go through it reads the base again; Postgres confirms the version and hash of a
+ *   head served from here (read-path.ts).
  */
 import { createBoundedLru } from '../cache/bounded-lru.ts';
 import type { DeepAgentState } from '../model/state.ts';
@@ -34,15 +36,21 @@ export interface CachedHead {
   readonly chain: ChainPosition;
   /** The state, never modified (the next version shares its subtrees; remembered ones are frozen); parsed on first use. */
   state(): DeepAgentState;
+  /** The state's canonical JSON, which a load answers when the tiers confirm this is still the head. */
+  json(): string;
 }
 
-/** A cached head from the state a save built (versions.ts). */
-export function headOfState(head: Omit<CachedHead, 'state'>, state: DeepAgentState): CachedHead {
-  return { ...head, state: () => state };
+/** A cached head from the state a save built, with its canonical JSON as the save made it (versions.ts). */
+export function headOfState(
+  head: Omit<CachedHead, 'state' | 'json'>,
+  state: DeepAgentState,
+  json: () => string,
+): CachedHead {
+  return { ...head, state: () => state, json };
 }
 
 /** A cached head from a loaded version's canonical JSON, parsed only if a save builds on it. */
-export function headOfJson(head: Omit<CachedHead, 'state' | 'sizeBytes'>, json: string): CachedHead {
+export function headOfJson(head: Omit<CachedHead, 'state' | 'sizeBytes' | 'json'>, json: string): CachedHead {
   let parsed: DeepAgentState | undefined;
   return {
     ...head,
@@ -51,6 +59,7 @@ export function headOfJson(head: Omit<CachedHead, 'state' | 'sizeBytes'>, json: 
       parsed ??= JSON.parse(json) as DeepAgentState;
       return parsed;
     },
+    json: () => json,
   };
 }
 
@@ -69,6 +78,8 @@ export interface InstanceState {
   rememberHead(key: RunKey, head: CachedHead): void;
   /** The cached state of `version` of the run, if that is the version cached. */
   cachedHead(key: RunKey, version: number): CachedHead | undefined;
+  /** The newest state cached of the run, whatever its version. */
+  newestHead(key: RunKey): CachedHead | undefined;
   forgetHead(key: RunKey): void;
 }
 
@@ -91,6 +102,7 @@ export function createInstanceState(): InstanceState {
       const name = runName(key);
       return heads.peek(name)?.version === version ? heads.get(name) : undefined;
     },
+    newestHead: (key) => heads.get(runName(key)),
     forgetHead: (key) => heads.delete(runName(key)),
     noteHotBehind(key, version) {
       const name = runName(key);

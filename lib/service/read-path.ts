@@ -43,8 +43,30 @@ async function currentHot(deps: ServiceDeps, key: RunKey): Promise<StoredVersion
   return hot && !deps.instance.hotCopyBehind(key, hot.version) ? hot : null;
 }
 
+/**
+ * Postgres' head. When this instance holds a state of the run (it saved or loaded it), Postgres is asked only
+ * whether that is still the head, by version and content hash, and the state is served from here: no chain is
+ * sent or rebuilt. Otherwise the head's chain is read and rebuilt.
+ */
+async function durableHead(deps: ServiceDeps, key: RunKey): Promise<StoredVersion | null> {
+  const known = deps.instance.newestHead(key);
+  if (!known) return deps.durable.loadLatest(key);
+  const read = await deps.durable.loadLatestUnless(key, { version: known.version, hash: known.hash });
+  if (read === null || !('stands' in read)) return read;
+  return {
+    version: known.version,
+    hash: known.hash,
+    checkpoint: read.checkpoint,
+    encoding: 'json',
+    payload: known.json(),
+    sizeBytes: read.sizeBytes,
+    savedAt: read.savedAt,
+    chain: known.chain,
+  };
+}
+
 const lowerTiers: ReadonlyArray<[ServedBy, Source]> = [
-  ['durable', (d, k, v) => (v === undefined ? d.durable.loadLatest(k) : d.durable.loadVersion(k, v))],
+  ['durable', (d, k, v) => (v === undefined ? durableHead(d, k) : d.durable.loadVersion(k, v))],
   [
     'archive',
     (d, k, v) =>

@@ -119,7 +119,7 @@ async function writeVersionOnce(
 ): Promise<SaveReceipt> {
   const plan = PLANS[caller.tenant.plan];
   const version = write.expectedVersion + 1;
-  const { record, stored, whole } = buildVersion(
+  const { record, stored, whole, json } = buildVersion(
     write.state,
     write.checkpoint,
     version,
@@ -218,6 +218,7 @@ async function writeVersionOnce(
       headOfState(
         { version, hash: record.hash, sizeBytes: record.sizeBytes, chain: record.chain ?? WHOLE_STATE },
         stored,
+        json,
       ),
     );
   return answer;

@@ -22,6 +22,8 @@ export interface BuiltVersion {
    * the patch's base, for the fallback spool, for a promotion. `record` itself when it is whole.
    */
   readonly whole: () => StoredVersion;
+  /** The canonical JSON of `stored`, joined on first call. */
+  readonly json: () => string;
 }
 
 /** The stored version of `state`: a link of the run's delta chain on `base` when the policy allows, else whole. */
@@ -57,13 +59,13 @@ export function buildVersion(
   };
   const delta =
     base && checkpoint !== 'FULL' && base.version === version - 1 ? deltaOf(base, kept, hash) : null;
-  if (!delta || !base) return { record: whole(), stored: kept, whole };
+  if (!delta || !base) return { record: whole(), stored: kept, whole, json: canonical.text };
   const json = JSON.stringify(delta);
   const encoded = encodePayload(json, Buffer.byteLength(json, 'utf8'), settings.compressAboveBytes);
   const policy = settings.snapshots ?? DEFAULT_SNAPSHOT_POLICY;
   // An empty delta (the state did not change) never calls for a snapshot: it stores nothing of the state.
   if (delta.length > 0 && needsSnapshot(policy, base.chain, encoded.payload.length, sizeBytes))
-    return { record: whole(), stored: kept, whole };
+    return { record: whole(), stored: kept, whole, json: canonical.text };
   const record: StoredVersion = {
     version,
     hash,
@@ -75,7 +77,7 @@ export function buildVersion(
     baseHash: base.hash,
     chain: { links: base.chain.links + 1, bytes: base.chain.bytes + encoded.payload.length },
   };
-  return { record, stored: kept, whole };
+  return { record, stored: kept, whole, json: canonical.text };
 }
 
 /** The canonical JSON text of a stored version (decompressed, not parsed). */

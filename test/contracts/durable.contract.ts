@@ -234,6 +234,38 @@ export function durableContract(fx: DurableFixture): void {
         expect(summaries[0]).toMatchObject({ version: 9, sizeBytes: records[8]!.sizeBytes });
       });
 
+      it('loadLatestUnless: the known head stands without its chain; any other head is rebuilt as loadLatest', async () => {
+        const key = newKey();
+        const run = steps(6, [3]);
+        const records = chainOf(run);
+        const canonical = canonicalOf(run);
+        expect(await tier.loadLatestUnless(key, { version: 1, hash: records[0]!.hash })).toBeNull();
+        for (const rec of records.slice(0, 5)) await commit(key, rec);
+        const head = records[4]!;
+        expect(await tier.loadLatestUnless(key, { version: 5, hash: head.hash })).toEqual({
+          stands: true,
+          checkpoint: head.checkpoint,
+          sizeBytes: head.sizeBytes,
+          savedAt: head.savedAt,
+        });
+        // An older version, or the head's number with other content, is not the head: the head is rebuilt.
+        const latest = await tier.loadLatest(key);
+        expect(latest).toEqual(rebuilt(records, canonical, 5));
+        expect(await tier.loadLatestUnless(key, { version: 4, hash: records[3]!.hash })).toEqual(latest);
+        expect(await tier.loadLatestUnless(key, { version: 5, hash: records[3]!.hash })).toEqual(latest);
+        // Once a newer version is committed the known one no longer stands.
+        await commit(key, records[5]!);
+        expect(await tier.loadLatestUnless(key, { version: 5, hash: head.hash })).toEqual(
+          rebuilt(records, canonical, 6),
+        );
+        // A known head that is a whole state stands too.
+        const wholeKey = newKey();
+        await commit(wholeKey, records[0]!);
+        expect(await tier.loadLatestUnless(wholeKey, { version: 1, hash: records[0]!.hash })).toMatchObject({
+          stands: true,
+        });
+      });
+
       it('refuses a patch whose base it does not hold (missing, or another content) with base_missing, writing nothing', async () => {
         const key = newKey();
         const records = chainOf(steps(4));

@@ -19,6 +19,20 @@ export interface RunFields {
   readonly status: RunStatus;
 }
 
+/** A version a caller holds the state of, named by its number and content hash. */
+export interface KnownHead {
+  readonly version: number;
+  readonly hash: string;
+}
+
+/** The newest checkpoint is the caller's known head: what a load answers of it besides the state. */
+export interface KnownHeadStands {
+  readonly stands: true;
+  readonly checkpoint: CheckpointType;
+  readonly sizeBytes: number;
+  readonly savedAt: number;
+}
+
 export type DurableCommitOutcome =
   | { readonly status: 'committed' }
   /** `requireHead` was given and the durable head differs, or another checkpoint already holds this version. */
@@ -98,6 +112,12 @@ export interface DurableTier {
   getRun(key: RunKey): Promise<RunSummary | null>;
   /** Newest checkpoint, or null. */
   loadLatest(key: RunKey): Promise<StoredVersion | null>;
+  /**
+   * loadLatest for a caller that holds a state already: when the newest checkpoint is `known` (its version and
+   * hash), only what a load answers besides the state (`KnownHeadStands`), not the chain it is rebuilt from. One
+   * statement either way.
+   */
+  loadLatestUnless(key: RunKey, known: KnownHead): Promise<StoredVersion | KnownHeadStands | null>;
   loadVersion(key: RunKey, version: number): Promise<StoredVersion | null>;
   /**
    * Stored versions with their payloads, newest first, in one statement: at most `limit` (1..1000), below

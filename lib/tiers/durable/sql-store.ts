@@ -86,6 +86,38 @@ export function createSqlStore(driver: StoreDriver, guard: DurableGuard): Durabl
         return rebuildLast(rows.map(toStoredVersion));
       }),
 
+    loadLatestUnless: (key, known) =>
+      guard('loadLatestUnless', async () => {
+        // From the known version when it is still the head with that content (then only its row comes back, a
+        // patch as a rule), else from the nearest whole state below the head, as loadLatest.
+        const knownIsHead = sql`(SELECT h.version FROM checkpoints h
+          WHERE h.tenant_id = ${key.tenantId} AND h.run_id = ${key.runId}
+            AND h.version = ${known.version}::bigint AND h.hash = ${known.hash}
+            AND NOT EXISTS (SELECT FROM checkpoints n WHERE n.tenant_id = h.tenant_id AND n.run_id = h.run_id
+                            AND n.version > h.version))`;
+        const rows = await db
+          .select()
+          .from(checkpoints)
+          .where(
+            and(
+              checkpointKey(key.tenantId, key.runId),
+              gte(checkpoints.version, sql`coalesce(${knownIsHead}, ${chainStart(key)})`),
+            ),
+          )
+          .orderBy(asc(checkpoints.version));
+        const [only] = rows;
+        if (rows.length === 1 && only?.version === known.version && only.hash === known.hash) {
+          const head = toStoredVersion(only);
+          return {
+            stands: true,
+            checkpoint: head.checkpoint,
+            sizeBytes: head.sizeBytes,
+            savedAt: head.savedAt,
+          };
+        }
+        return rebuildLast(rows.map(toStoredVersion));
+      }),
+
     loadVersion: (key, version) =>
       guard('loadVersion', async () => {
         const rows = await db
