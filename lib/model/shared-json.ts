@@ -14,6 +14,7 @@
  */
 
 import { createHash } from 'node:crypto';
+import { updateUtf8 } from './utf8-hash.ts';
 
 /**
  * Subtrees whose canonical JSON is at least this long (in UTF-16 units) and at most REMEMBER_AT_MOST are
@@ -43,7 +44,7 @@ export function rememberedDepth(node: object): number | undefined {
 
 /** A document's canonical JSON, measured and hashed without being joined into one string. */
 export interface CanonicalText {
-  /** Its length in UTF-8 bytes (measured when first read). */
+  /** Its length in UTF-8 bytes. */
   readonly bytes: number;
   /** sha256 of its UTF-8 bytes, hex: the content hash (canonical.ts `sha256Hex` of `text()`). */
   readonly sha256: string;
@@ -63,19 +64,16 @@ export function sharedCanonical(value: unknown): CanonicalText {
   const serialised = serialise(value, { depth: 0 });
   const pieces = typeof serialised === 'string' ? [serialised] : serialised.pieces;
   const hash = createHash('sha256');
-  for (const piece of pieces) hash.update(piece, 'utf8');
+  let bytes = 0;
+  for (const piece of pieces) {
+    // Measured as it is hashed: the length lets the hash skip the UTF-8 encoder (utf8-hash.ts).
+    const pieceBytes = Buffer.byteLength(piece, 'utf8');
+    updateUtf8(hash, piece, pieceBytes);
+    bytes += pieceBytes;
+  }
   const sha256 = hash.digest('hex');
-  let bytes: number | undefined;
   let joined: string | undefined;
-  return {
-    // Only a save needs the size (a history rebuild does not): measured on first read.
-    get bytes() {
-      bytes ??= pieces.reduce((sum, piece) => sum + Buffer.byteLength(piece, 'utf8'), 0);
-      return bytes;
-    },
-    sha256,
-    text: () => (joined ??= pieces.join('')),
-  };
+  return { bytes, sha256, text: () => (joined ??= pieces.join('')) };
 }
 
 /** The text of a container longer than REMEMBER_AT_MOST: pieces to be read in order. */
