@@ -55,6 +55,41 @@ describe('neon durable tier', () => {
     }
   });
 
+  it('lets the archive mark runs in place: no index names archived_at, pages keep room, the scans keep their indexes', async () => {
+    const client = new pg.Client({ connectionString: neon.url });
+    await client.connect();
+    try {
+      // An index naming archived_at (in its columns or its predicate) makes every mark a non-HOT update of 10,000
+      // rows, each writing into every index; room on the page lets the new version stay beside the old one.
+      const { rows: indexes } = await client.query(
+        "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'runs' ORDER BY indexname",
+      );
+      expect(indexes.length).toBeGreaterThan(5);
+      for (const { indexname, indexdef } of indexes as { indexname: string; indexdef: string }[])
+        expect(indexdef, indexname).not.toMatch(/archived_at/);
+      const { rows: options } = await client.query("SELECT reloptions FROM pg_class WHERE relname = 'runs'");
+      expect(options[0]?.reloptions).toContain('fillfactor=70');
+      // The claim's, the oldest-pending and the hot retention scans are still served by their partial indexes.
+      await client.query('SET enable_seqscan = off');
+      const plan = async (sql: string) =>
+        (await client.query(`EXPLAIN ${sql}`)).rows
+          .map((row: { 'QUERY PLAN': string }) => row['QUERY PLAN'])
+          .join('\n');
+      expect(
+        await plan(
+          'SELECT tenant_id, run_id FROM runs WHERE completed_at IS NOT NULL AND archived_at IS NULL AND archive_batch_id IS NULL ORDER BY completed_at, run_id, tenant_id LIMIT 10',
+        ),
+      ).toMatch(/runs_archive_pending_idx/);
+      expect(
+        await plan(
+          "SELECT tenant_id, run_id FROM runs WHERE archived_at IS NOT NULL AND archive_batch_id IS NOT NULL AND hot_purged_at IS NULL AND completed_at < '2030-01-01' ORDER BY completed_at LIMIT 10",
+        ),
+      ).toMatch(/runs_hot_purge_idx/);
+    } finally {
+      await client.end();
+    }
+  });
+
   it('migrating again is a no-op, and the migration session is closed', async () => {
     await migrateNeon({ connectionString: neon.url, localProxy: neon.localProxy });
     for (let i = 0; i < 50 && neon.proxy.openTunnels > 0; i++) await new Promise((r) => setTimeout(r, 20));

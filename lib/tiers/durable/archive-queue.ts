@@ -72,6 +72,8 @@ export function createArchiveQueue(db: DurableDb, guard: DurableGuard): ArchiveQ
           .where(
             and(
               isNotNull(runs.archivedAt),
+              // Named for runs_hot_purge_idx (a run is archived through a batch).
+              isNotNull(runs.archiveBatchId),
               isNull(runs.hotPurgedAt),
               lt(runs.completedAt, new Date(options.completedBefore)),
             ),
