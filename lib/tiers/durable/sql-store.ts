@@ -38,6 +38,13 @@ export function createSqlStore(driver: StoreDriver, guard: DurableGuard): Durabl
   const runKey = (tenantId: string, runId: string) => and(eq(runs.tenantId, tenantId), eq(runs.runId, runId));
   const checkpointKey = (tenantId: string, runId: string) =>
     and(eq(checkpoints.tenantId, tenantId), eq(checkpoints.runId, runId));
+  /** A run's checkpoints within `bounds`, oldest first: the rows a chain is rebuilt from. */
+  const chainRows = (key: { tenantId: string; runId: string }, ...bounds: SQL[]) =>
+    db
+      .select()
+      .from(checkpoints)
+      .where(and(checkpointKey(key.tenantId, key.runId), ...bounds))
+      .orderBy(asc(checkpoints.version));
 
   return {
     commit: (key, record, options) =>
@@ -77,14 +84,9 @@ export function createSqlStore(driver: StoreDriver, guard: DurableGuard): Durabl
     // Loads read a version's delta chain, from the nearest whole state at or below it, in one statement, and
     // rebuild it (chain.ts).
     loadLatest: (key) =>
-      guard('loadLatest', async () => {
-        const rows = await db
-          .select()
-          .from(checkpoints)
-          .where(and(checkpointKey(key.tenantId, key.runId), gte(checkpoints.version, chainStart(key))))
-          .orderBy(asc(checkpoints.version));
-        return rebuildLast(rows.map(toStoredVersion));
-      }),
+      guard('loadLatest', async () =>
+        rebuildLast((await chainRows(key, gte(checkpoints.version, chainStart(key)))).map(toStoredVersion)),
+      ),
 
     loadLatestUnless: (key, known) =>
       guard('loadLatestUnless', async () => {
@@ -95,16 +97,10 @@ export function createSqlStore(driver: StoreDriver, guard: DurableGuard): Durabl
             AND h.version = ${known.version}::bigint AND h.hash = ${known.hash}
             AND NOT EXISTS (SELECT FROM checkpoints n WHERE n.tenant_id = h.tenant_id AND n.run_id = h.run_id
                             AND n.version > h.version))`;
-        const rows = await db
-          .select()
-          .from(checkpoints)
-          .where(
-            and(
-              checkpointKey(key.tenantId, key.runId),
-              gte(checkpoints.version, sql`coalesce(${knownIsHead}, ${chainStart(key)})`),
-            ),
-          )
-          .orderBy(asc(checkpoints.version));
+        const rows = await chainRows(
+          key,
+          gte(checkpoints.version, sql`coalesce(${knownIsHead}, ${chainStart(key)})`),
+        );
         const [only] = rows;
         if (rows.length === 1 && only?.version === known.version && only.hash === known.hash) {
           const head = toStoredVersion(only);
@@ -120,17 +116,11 @@ export function createSqlStore(driver: StoreDriver, guard: DurableGuard): Durabl
 
     loadVersion: (key, version) =>
       guard('loadVersion', async () => {
-        const rows = await db
-          .select()
-          .from(checkpoints)
-          .where(
-            and(
-              checkpointKey(key.tenantId, key.runId),
-              lte(checkpoints.version, version),
-              gte(checkpoints.version, chainStart(key, sql`${version}::bigint`)),
-            ),
-          )
-          .orderBy(asc(checkpoints.version));
+        const rows = await chainRows(
+          key,
+          lte(checkpoints.version, version),
+          gte(checkpoints.version, chainStart(key, sql`${version}::bigint`)),
+        );
         if (rows.at(-1)?.version !== version) return null;
         return rebuildLast(rows.map(toStoredVersion));
       }),
