@@ -22,17 +22,30 @@ durableContract({
     createNeonDurableTier({ connectionString: neon.url, localProxy: neon.localProxy, timeoutMs: 10_000 }),
 });
 
+/**
+ * Runs `inspect` on a plain pg connection to the test database, with sequential scans off: a plan then shows
+ * whether an index CAN serve a query (its predicate follows from the filter), not the planner's costs.
+ */
+async function withPlanner(
+  inspect: (client: pg.Client, plan: (sql: string) => Promise<string>) => Promise<void>,
+): Promise<void> {
+  const client = new pg.Client({ connectionString: neon.url });
+  await client.connect();
+  try {
+    await client.query('SET enable_seqscan = off');
+    const plan = async (sql: string) =>
+      (await client.query(`EXPLAIN ${sql}`)).rows
+        .map((row: { 'QUERY PLAN': string }) => row['QUERY PLAN'])
+        .join('\n');
+    await inspect(client, plan);
+  } finally {
+    await client.end();
+  }
+}
+
 describe('neon durable tier', () => {
   it("serves a listing by parent and a user's runs from their partial indexes", async () => {
-    const client = new pg.Client({ connectionString: neon.url });
-    await client.connect();
-    try {
-      // Whether the index CAN serve the query (its predicate follows from the filter), not the planner's costs.
-      await client.query('SET enable_seqscan = off');
-      const plan = async (sql: string) =>
-        (await client.query(`EXPLAIN ${sql}`)).rows
-          .map((row: { 'QUERY PLAN': string }) => row['QUERY PLAN'])
-          .join('\n');
+    await withPlanner(async (client, plan) => {
       const byParent = await client.query(
         'PREPARE by_parent(text, text) AS SELECT run_id FROM runs WHERE tenant_id = $1 AND parent_run_id = $2 ORDER BY created_at DESC, run_id DESC LIMIT 51',
       );
@@ -50,15 +63,11 @@ describe('neon durable tier', () => {
         expect.stringMatching(/WHERE \(?parent_run_id IS NOT NULL\)?$/),
         expect.stringMatching(/WHERE \(?user_id IS NOT NULL\)?$/),
       ]);
-    } finally {
-      await client.end();
-    }
+    });
   });
 
   it('lets the archive mark runs in place: no index names archived_at, pages keep room, the scans keep their indexes', async () => {
-    const client = new pg.Client({ connectionString: neon.url });
-    await client.connect();
-    try {
+    await withPlanner(async (client, plan) => {
       // An index naming archived_at (in its columns or its predicate) makes every mark a non-HOT update of 10,000
       // rows, each writing into every index; room on the page lets the new version stay beside the old one.
       const { rows: indexes } = await client.query(
@@ -70,11 +79,11 @@ describe('neon durable tier', () => {
       const { rows: options } = await client.query("SELECT reloptions FROM pg_class WHERE relname = 'runs'");
       expect(options[0]?.reloptions).toContain('fillfactor=70');
       // The claim's, the oldest-pending and the hot retention scans are still served by their partial indexes.
-      await client.query('SET enable_seqscan = off');
-      const plan = async (sql: string) =>
-        (await client.query(`EXPLAIN ${sql}`)).rows
-          .map((row: { 'QUERY PLAN': string }) => row['QUERY PLAN'])
-          .join('\n');
+      expect(
+        await plan(
+          'SELECT min(completed_at) FROM runs WHERE completed_at IS NOT NULL AND archived_at IS NULL AND archive_batch_id IS NULL',
+        ),
+      ).toMatch(/runs_archive_pending_idx/);
       expect(
         await plan(
           'SELECT tenant_id, run_id FROM runs WHERE completed_at IS NOT NULL AND archived_at IS NULL AND archive_batch_id IS NULL ORDER BY completed_at, run_id, tenant_id LIMIT 10',
@@ -85,9 +94,7 @@ describe('neon durable tier', () => {
           "SELECT tenant_id, run_id FROM runs WHERE archived_at IS NOT NULL AND archive_batch_id IS NOT NULL AND hot_purged_at IS NULL AND completed_at < '2030-01-01' ORDER BY completed_at LIMIT 10",
         ),
       ).toMatch(/runs_hot_purge_idx/);
-    } finally {
-      await client.end();
-    }
+    });
   });
 
   it('migrating again is a no-op, and the migration session is closed', async () => {
